@@ -1,0 +1,3 @@
+from pathscore.cli import main
+
+main()

@@ -1,0 +1,230 @@
+"""The ``pathscore`` command: demo, serve, migrate, createadmin, worker, seed, manage.
+
+Each subcommand wraps Django's management commands so an operator never needs to know
+``manage.py``. A broken ``PATHSCORE_*`` variable stops here with one line naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import signal
+import subprocess
+import sys
+import time
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pathscore.settings")
+    from pathscore.env import ConfigError
+
+    try:
+        import django
+
+        django.setup()
+    except ConfigError as error:
+        print(f"pathscore: configuration error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def cmd_migrate(args) -> None:
+    """Apply database migrations and create the cache table."""
+    _setup_django()
+    _manage("migrate", "--no-input", *(["-v", "0"] if args.quiet else []))
+    from django.conf import settings
+
+    if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+        _manage("createcachetable")
+
+
+def cmd_seed(args) -> None:
+    """Load the demo company into an empty database now."""
+    cmd_migrate(argparse.Namespace(quiet=True))
+    _manage("load_demo")
+
+
+def cmd_createadmin(args) -> None:
+    """Create a system administrator account."""
+    _setup_django()
+    from django.core.exceptions import ValidationError
+
+    from pathscore.core.choices import Role
+    from pathscore.org import services
+    from pathscore.org.models import User
+
+    if User.objects.filter(username=args.username).exists():
+        print(f"pathscore: the user {args.username!r} exists already", file=sys.stderr)
+        sys.exit(1)
+    password = os.environ.get("PATHSCORE_ADMIN_PASSWORD") or ""
+    while not password:
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Password (again): "):
+            print("The passwords differ; try again.")
+            continue
+        password = first
+    try:
+        services.user_create(
+            username=args.username, name=args.name, password=password, roles=[Role.SYSTEM_ADMIN]
+        )
+    except ValidationError as error:
+        print("pathscore: " + " ".join(error.messages), file=sys.stderr)
+        sys.exit(1)
+    print(f"System administrator {args.username!r} created.")
+
+
+def _worker_command(periodic: bool) -> list[str]:
+    command = [sys.executable, "-m", "pathscore", "manage", "run_huey", "--quiet"]
+    if not periodic:
+        command.append("--no-periodic")
+    return command
+
+
+def _web_command(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "pathscore.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+
+
+def _run_together(commands: list[list[str]]) -> int:
+    """Run the web server and the job consumer; stop both when either stops or on Ctrl-C."""
+    processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
+
+    def stop(*_):
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return max(process.returncode or 0 for process in processes)
+
+
+def cmd_serve(args) -> None:
+    """Serve the web application with the background job consumer beside it."""
+    _setup_django()
+    print(f"Pathscore is serving on http://{args.host}:{args.port}/  (Ctrl-C stops)", flush=True)
+    commands = [_web_command(args.host, args.port, args.workers)]
+    if not args.no_worker:
+        commands.append(_worker_command(periodic=True))
+    sys.exit(_run_together(commands))
+
+
+def cmd_worker(args) -> None:
+    """Run a background job consumer (exactly one per installation runs periodic tasks)."""
+    _setup_django()
+    os.execv(sys.executable, _worker_command(periodic=not args.no_periodic))  # noqa: S606
+
+
+def cmd_demo(args) -> None:
+    """Migrate, load the demo company if the database is empty, print logins, serve."""
+    cmd_migrate(argparse.Namespace(quiet=True))
+    from django.conf import settings
+
+    from pathscore.demo.loader import database_is_empty
+    from pathscore.demo.management.commands.load_demo import print_logins
+
+    if database_is_empty():
+        _manage("load_demo")
+    else:
+        from django.core.management.base import OutputWrapper
+
+        print("The database already holds data; the demo company was not reloaded.")
+        print_logins(OutputWrapper(sys.stdout), settings.PATHSCORE_DEMO_PASSWORD)
+    print(f"\nData folder: {settings.DATA_DIR}", flush=True)
+    if args.no_serve:
+        return
+    cmd_serve(args)
+
+
+def cmd_manage(args) -> None:
+    """Run any Django management command (for developers)."""
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["pathscore manage", *args.rest])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pathscore",
+        description="Pathscore — sales process assessment (销售过程考核系统).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name, func, help_text):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(func=func)
+        return sub
+
+    def add_server_options(sub):
+        sub.add_argument("--host", default=DEFAULT_HOST, help="address to listen on")
+        sub.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to listen on")
+        sub.add_argument("--workers", type=int, default=2, help="web worker processes")
+        sub.add_argument("--no-worker", action="store_true", help="do not start the job consumer")
+
+    demo = add("demo", cmd_demo, "set up and serve the demo company")
+    add_server_options(demo)
+    demo.add_argument("--no-serve", action="store_true", help="set up only; do not serve")
+
+    serve = add("serve", cmd_serve, "serve the web application and the job consumer")
+    add_server_options(serve)
+
+    migrate = add("migrate", cmd_migrate, "apply database migrations")
+    migrate.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    admin = add("createadmin", cmd_createadmin, "create a system administrator")
+    admin.add_argument("--username", default="admin", help="login name (default: admin)")
+    admin.add_argument("--name", default="Administrator", help="display name")
+
+    worker = add("worker", cmd_worker, "run a background job consumer")
+    worker.add_argument(
+        "--no-periodic",
+        action="store_true",
+        help="do not run periodic jobs (for every consumer but one)",
+    )
+
+    add("seed", cmd_seed, "load the demo company into an empty database")
+
+    manage = add("manage", cmd_manage, "run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER, help="the command and its arguments")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

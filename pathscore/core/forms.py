@@ -1,0 +1,25 @@
+"""Form helpers shared by every app."""
+
+from django import forms
+
+_SELECTS = (forms.Select, forms.SelectMultiple)
+_CHECKS = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)
+
+
+def style_form(form):
+    """Give every widget Bootstrap's classes, and mark fields with errors as invalid."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, _CHECKS):
+            css = "form-check-input"
+        elif isinstance(widget, _SELECTS):
+            css = "form-select"
+        else:
+            css = "form-control"
+        if name == "q":
+            widget.input_type = "search"
+        classes = widget.attrs.get("class", "").split()
+        wanted = [css] + (["is-invalid"] if form.is_bound and name in form.errors else [])
+        classes += [c for c in wanted if c not in classes]
+        widget.attrs["class"] = " ".join(classes)
+    return form

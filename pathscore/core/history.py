@@ -1,0 +1,83 @@
+"""Readable change history for any model with django-simple-history.
+
+Turns history rows into "who, when, field, old → new" entries with field labels and
+related objects shown by name, for the History tab every record page has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import models
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: object
+    kind: str  # "+", "~" or "-"
+    changes: list[Change] = field(default_factory=list)
+    reason: str = ""
+
+
+def _display(model_field, value, related_names) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(model_field, models.ForeignKey):
+        return related_names.get((model_field.related_model, value), f"#{value}")
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
+
+
+def history_entries(instance, *, limit: int = 50) -> list[HistoryEntry]:
+    """The newest ``limit`` changes of ``instance``, oldest field values resolved to names."""
+    records = list(instance.history.select_related("history_user").order_by("-history_date")[: limit + 1])
+    model = type(instance)
+    deltas = []
+    wanted: dict[type, set] = {}
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        delta = record.diff_against(previous).changes if previous is not None else []
+        deltas.append((record, delta))
+        for change in delta:
+            model_field = model._meta.get_field(change.field)
+            if isinstance(model_field, models.ForeignKey):
+                bucket = wanted.setdefault(model_field.related_model, set())
+                bucket.update(v for v in (change.old, change.new) if v is not None)
+    related_names = {}
+    for related_model, pks in wanted.items():
+        for obj in related_model._default_manager.filter(pk__in=pks):
+            related_names[(related_model, obj.pk)] = str(obj)
+    entries = []
+    for record, delta in deltas:
+        changes = []
+        for change in delta:
+            model_field = model._meta.get_field(change.field)
+            changes.append(
+                Change(
+                    label=str(model_field.verbose_name),
+                    old=_display(model_field, change.old, related_names),
+                    new=_display(model_field, change.new, related_names),
+                )
+            )
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=record.history_user,
+                kind=record.history_type,
+                changes=changes,
+                reason=record.history_change_reason or "",
+            )
+        )
+    return entries

@@ -1,0 +1,101 @@
+"""The one scoping rule: what a user may see, computed once per request.
+
+Every queryset a person can reach is narrowed by ``Model.objects.visible_to(user)``.
+The rule is expressed against a :class:`Scope`, a small immutable summary of the user's
+roles and the department subtrees they head, so querysets never re-query roles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Q
+
+from pathscore.core.choices import COMPANY_WIDE_ROLES, ORG_ADMIN_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The facts about a user that decide visibility."""
+
+    user_id: int | None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    #: Materialised paths of every department the user heads (each covers its subtree).
+    managed_paths: tuple[str, ...] = ()
+    #: Path of the user's own department, if any.
+    team_path: str | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def sees_all_records(self) -> bool:
+        return bool(self.roles & COMPANY_WIDE_ROLES)
+
+    @property
+    def manages_org(self) -> bool:
+        return bool(self.roles & ORG_ADMIN_ROLES)
+
+    @property
+    def is_manager(self) -> bool:
+        return bool(self.managed_paths)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_auditor_only(self) -> bool:
+        return self.roles == frozenset({Role.AUDITOR})
+
+
+NOBODY = Scope(user_id=None)
+
+
+def scope_for(user) -> Scope:
+    """Return the user's scope, or the empty scope for anonymous and inactive users."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOBODY
+    return user.scope
+
+
+def subtree_q(lookup: str, paths: tuple[str, ...]) -> Q:
+    """Rows whose department path (``lookup``) lies in any of the given subtrees."""
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{lookup}__startswith": path})
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows how to narrow itself to what a user may see.
+
+    The default rule covers records owned by a user: the owner sees them, so do the
+    people named in ``scope_author_fields`` (credit follows the doer), managers see their
+    subtree through the owner's department, HR and executives see everything. Models with
+    another shape override :meth:`scope_filter`.
+    """
+
+    scope_owner_field = "owner"
+    scope_author_fields: tuple[str, ...] = ()
+
+    def scope_filter(self, scope: Scope) -> Q:
+        if scope.sees_all_records:
+            return Q()
+        q = Q(**{self.scope_owner_field: scope.user_id})
+        for name in self.scope_author_fields:
+            q |= Q(**{name: scope.user_id})
+        if scope.managed_paths:
+            q |= subtree_q(f"{self.scope_owner_field}__department__path", scope.managed_paths)
+        return q
+
+    def visible_to(self, user) -> ScopedQuerySet:
+        scope = scope_for(user)
+        if scope.is_anonymous:
+            return self.none()
+        # The rule joins only along foreign keys, so it never duplicates rows.
+        return self.filter(self.scope_filter(scope))
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)

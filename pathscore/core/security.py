@@ -1,0 +1,27 @@
+"""Writing the security log."""
+
+from __future__ import annotations
+
+from pathscore.core.models import SecurityEvent
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_security_event(*, kind: str, request=None, actor=None, subject=None, username="", **detail):
+    """Append one event to the security log. Never raises on missing request data."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
+    return SecurityEvent.objects.create(
+        kind=kind,
+        actor=actor,
+        subject=subject,
+        username=(username or getattr(subject, "username", "") or "")[:150],
+        ip_address=client_ip(request),
+        user_agent=agent,
+        detail=detail,
+    )

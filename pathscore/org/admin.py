@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from pathscore.org.models import Department, RoleGrant, User
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+    list_display = ["username", "name", "employee_no", "department", "title", "is_active"]
+    list_filter = ["is_active", "department", "role_grants__role"]
+    search_fields = ["username", "name", "employee_no", "mobile"]
+    ordering = ["username"]
+    inlines = [RoleGrantInline]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Employee", {"fields": ("name", "employee_no", "department", "title", "hire_date")}),
+        ("Contact", {"fields": ("email", "mobile")}),
+        ("Preferences", {"fields": ("language", "time_zone")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("username", "name", "password1", "password2")}),
+    )
+    filter_horizontal = ()
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "kind", "parent", "head", "is_active"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["path", "depth"]
+
+    def save_model(self, request, obj, form, change):
+        # The tree path is derived; route every save through the service that keeps it.
+        from pathscore.org import services
+
+        obj.save()
+        services.department_move(department=obj, parent=obj.parent)

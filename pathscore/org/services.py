@@ -1,0 +1,267 @@
+"""Writes to the organisation: departments, users, roles, passwords, preferences.
+
+Every function is keyword-only and atomic; callers (views, API, import, demo) hold no
+business logic of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from pathscore.core.choices import Role, SecurityEventKind
+from pathscore.core.security import record_security_event
+from pathscore.org.models import Department, RoleGrant, User
+
+
+def _path_for(department: Department) -> tuple[str, int]:
+    if department.parent_id is None:
+        return f"/{department.pk}/", 0
+    parent = department.parent
+    return f"{parent.path}{department.pk}/", parent.depth + 1
+
+
+@transaction.atomic
+def department_create(
+    *,
+    name: str,
+    code: str,
+    kind: str,
+    parent: Department | None = None,
+    head: User | None = None,
+    sort_order: int = 0,
+) -> Department:
+    """Create a department under ``parent`` (or a new root) and fix its path."""
+    department = Department(
+        name=name, code=code, kind=kind, parent=parent, head=head, sort_order=sort_order
+    )
+    department.full_clean(exclude=["path"])
+    department.save()
+    department.path, department.depth = _path_for(department)
+    Department.objects.filter(pk=department.pk).update(path=department.path, depth=department.depth)
+    return department
+
+
+@transaction.atomic
+def department_update(*, department: Department, **fields) -> Department:
+    """Change a department's own fields. Moving it uses :func:`department_move`."""
+    new_parent = fields.pop("parent", department.parent)
+    for name, value in fields.items():
+        setattr(department, name, value)
+    department.full_clean(exclude=["path", "parent"])
+    department.save()
+    if new_parent != department.parent:
+        department_move(department=department, parent=new_parent)
+    return department
+
+
+@transaction.atomic
+def department_move(*, department: Department, parent: Department | None) -> Department:
+    """Re-hang a department (and its whole subtree) under a new parent."""
+    if parent is not None and parent.path.startswith(department.path):
+        raise ValidationError(
+            {"parent": _("A department cannot be moved under itself or one of its teams.")}
+        )
+    old_path, old_depth = department.path, department.depth
+    department.parent = parent
+    department.path, department.depth = _path_for(department)
+    department.save()
+    shift = department.depth - old_depth
+    # Rewrite every descendant's path prefix in one UPDATE, whatever the subtree size.
+    Department.objects.filter(path__startswith=old_path).exclude(pk=department.pk).update(
+        path=Concat(Value(department.path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + shift,
+    )
+    return department
+
+
+@transaction.atomic
+def department_deactivate(*, department: Department) -> Department:
+    if department.members.filter(is_active=True).exists():
+        raise ValidationError(
+            _("Move or deactivate the department's active members before deactivating it.")
+        )
+    if department.children.filter(is_active=True).exists():
+        raise ValidationError(_("Deactivate or move its sub-departments first."))
+    department.is_active = False
+    department.save()
+    return department
+
+
+def _set_roles(user: User, roles: Iterable[str]) -> bool:
+    wanted = {Role(r) for r in roles}
+    current = set(user.role_grants.values_list("role", flat=True))
+    if wanted == current:
+        return False
+    user.role_grants.exclude(role__in=wanted).delete()
+    RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in wanted - current])
+    # System admins reach Django admin; nobody else does.
+    is_admin = Role.SYSTEM_ADMIN in wanted
+    if user.is_staff != is_admin or user.is_superuser != is_admin:
+        User.objects.filter(pk=user.pk).update(is_staff=is_admin, is_superuser=is_admin)
+        user.is_staff = user.is_superuser = is_admin
+    user.__dict__.pop("role_codes", None)
+    user.__dict__.pop("scope", None)
+    return True
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    name: str,
+    password: str | None,
+    roles: Iterable[str] = (),
+    department: Department | None = None,
+    employee_no: str | None = None,
+    title: str = "",
+    email: str = "",
+    mobile: str = "",
+    hire_date: date | None = None,
+    language: str = "zh-hans",
+    actor: User | None = None,
+    validate_password_strength: bool = True,
+) -> User:
+    """Create an employee account with its roles. A None password means no login yet."""
+    user = User(
+        username=username,
+        name=name,
+        department=department,
+        employee_no=employee_no or None,
+        title=title,
+        email=email,
+        mobile=mobile,
+        hire_date=hire_date,
+        language=language,
+    )
+    if password:
+        if validate_password_strength:
+            validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    _set_roles(user, roles)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *, user: User, actor: User | None = None, roles: Iterable[str] | None = None, request=None, **fields
+) -> User:
+    """Change an employee's fields and, if given, their roles (logged as a security event)."""
+    for name, value in fields.items():
+        if name == "employee_no":
+            value = value or None
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if roles is not None and _set_roles(user, roles):
+        record_security_event(
+            kind=SecurityEventKind.ROLES_CHANGED,
+            request=request,
+            actor=actor,
+            subject=user,
+            roles=sorted(user.role_codes),
+        )
+    return user
+
+
+@transaction.atomic
+def user_move(*, user: User, department: Department) -> User:
+    """Move an employee to another department."""
+    user.department = department
+    user.save(update_fields=["department"])
+    user.__dict__.pop("scope", None)
+    return user
+
+
+def _end_sessions(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: User | None = None, request=None) -> User:
+    """Deactivate an account and end every one of its sessions at once."""
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    _end_sessions(user)
+    record_security_event(
+        kind=SecurityEventKind.USER_DEACTIVATED, request=request, actor=actor, subject=user
+    )
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, actor: User | None = None, request=None) -> User:
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    record_security_event(
+        kind=SecurityEventKind.USER_REACTIVATED, request=request, actor=actor, subject=user
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, actor: User | None = None, request=None) -> User:
+    """An administrator sets a new password: every session of the user ends."""
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    _end_sessions(user)
+    record_security_event(
+        kind=SecurityEventKind.PASSWORD_RESET, request=request, actor=actor, subject=user
+    )
+    return user
+
+
+@transaction.atomic
+def user_change_own_password(*, user: User, old_password: str, new_password: str, request=None) -> User:
+    """The user changes their own password; their other sessions end, this one stays."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": _("Your current password is not correct.")})
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _end_sessions(user)
+    if request is not None:
+        from django.contrib.auth import update_session_auth_hash
+
+        update_session_auth_hash(request, user)
+    record_security_event(
+        kind=SecurityEventKind.PASSWORD_CHANGED, request=request, actor=user, subject=user
+    )
+    return user
+
+
+def user_set_preferences(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
+    """Save the user's language and/or time zone."""
+    from django.conf import settings
+
+    changed = []
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise ValidationError({"language": _("Unsupported language.")})
+        user.language = language
+        changed.append("language")
+    if time_zone is not None:
+        import zoneinfo
+
+        if time_zone not in zoneinfo.available_timezones():
+            raise ValidationError({"time_zone": _("Unknown time zone.")})
+        user.time_zone = time_zone
+        changed.append("time_zone")
+    if changed:
+        user.save(update_fields=changed)
+    return user

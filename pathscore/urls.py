@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from pathscore.core.choices import Role
+from pathscore.core.scoping import scope_for
+from pathscore.core.views import HomeView, SecurityLogView
+from pathscore.org.views import auth
+
+
+def _system_admins_only(request):
+    # Django admin is a system administrator's tool; nobody else may enter it.
+    return request.user.is_active and scope_for(request.user).has_role(Role.SYSTEM_ADMIN)
+
+
+admin.site.has_permission = _system_admins_only
+admin.site.site_header = "Pathscore"
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", auth.ProfileView.as_view(), name="profile"),
+    path("accounts/password/", auth.PasswordChangeView.as_view(), name="password-change"),
+    path("language/", auth.LanguageView.as_view(), name="set-language"),
+    path("org/", include("pathscore.org.urls")),
+    path("inbox/", include("pathscore.notify.urls")),
+    path("security-log/", SecurityLogView.as_view(), name="security-log"),
+    path("api/", include("pathscore.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "pathscore.core.views.error_400"
+handler403 = "pathscore.core.views.error_403"
+handler404 = "pathscore.core.views.error_404"
+handler500 = "pathscore.core.views.error_500"
+
+if settings.DEBUG:
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
