@@ -24,6 +24,7 @@ from pathscore.env import (
     env_path,
     env_redis_url,
     env_str,
+    env_time_zone,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -35,6 +36,15 @@ DEBUG = env_bool("PATHSCORE_DEBUG", False)
 DATA_DIR = env_path("PATHSCORE_DATA_DIR", Path.cwd() / "var")
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
+
+
+def _ensure_data_dir() -> None:
+    try:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"PATHSCORE_DATA_DIR cannot be used ({str(DATA_DIR)!r}): {error.strerror}"
+        ) from None
 
 
 def _secret_key() -> str:
@@ -50,7 +60,7 @@ def _secret_key() -> str:
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _ensure_data_dir()
     key = secrets.token_urlsafe(50)
     key_file.write_text(key)
     key_file.chmod(0o600)
@@ -83,6 +93,7 @@ INSTALLED_APPS = [
     "pathscore.core",
     "pathscore.notify",
     "pathscore.org",
+    "pathscore.crm",
     "pathscore.demo",
 ]
 
@@ -129,7 +140,7 @@ TEMPLATES = [
 
 _database = env_database_url("PATHSCORE_DATABASE_URL")
 if _database is None:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _ensure_data_dir()
     _database = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "pathscore.sqlite3",
@@ -237,7 +248,7 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
-TIME_ZONE = env_str("PATHSCORE_TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = env_time_zone("PATHSCORE_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "pathscore_language"
 
@@ -340,7 +351,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("PATHSCORE_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "PATHSCORE_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO"
+        ),
+    },
     "loggers": {
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},

@@ -26,6 +26,7 @@ urlpatterns = [
     path("language/", auth.LanguageView.as_view(), name="set-language"),
     path("org/", include("pathscore.org.urls")),
     path("inbox/", include("pathscore.notify.urls")),
+    path("", include("pathscore.crm.urls")),
     path("security-log/", SecurityLogView.as_view(), name="security-log"),
     path("api/", include("pathscore.api.urls")),
     path("admin/", admin.site.urls),

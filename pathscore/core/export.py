@@ -68,7 +68,8 @@ def xlsx_response(table_class, rows: Iterable, filename: str, sheet: str = "Shee
     worksheet = workbook.create_sheet(title=sheet[:31])
     for line in table_rows(table_class, rows):
         worksheet.append(line)
-    handle = tempfile.TemporaryFile()
+    # FileResponse closes (and so deletes) the temporary file once it has been sent.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(handle)
     handle.seek(0)
     return FileResponse(

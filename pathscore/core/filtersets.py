@@ -11,8 +11,40 @@ class SecurityEventFilterSet(django_filters.FilterSet):
     since = django_filters.DateFilter(
         field_name="occurred_at", lookup_expr="date__gte", label=_("From")
     )
-    until = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label=_("To"))
+    until = django_filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__lte", label=_("To")
+    )
 
     class Meta:
         model = SecurityEvent
         fields = ["kind", "username", "since", "until"]
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    """A FilterSet whose object choices (people, departments, customers…) are narrowed to
+    what the requesting user may see, so a filter dropdown never leaks another team."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        for declared in self.filters.values():
+            queryset = getattr(declared, "queryset", None)
+            if queryset is not None and hasattr(queryset, "visible_to"):
+                declared.queryset = queryset.filter(
+                    pk__in=queryset.model.objects.visible_to(user).values("pk")
+                )
+
+
+class DepartmentSubtreeFilter(django_filters.ModelChoiceFilter):
+    """A department filter covering the department's whole subtree, through the person
+    field given (``owner``, ``author``…)."""
+
+    def __init__(self, *args, person_field="owner", **kwargs):
+        self.person_field = person_field
+        kwargs.setdefault("label", _("Department"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.person_field}__department__path__startswith": value.path})

@@ -42,7 +42,9 @@ def _display(model_field, value, related_names) -> str:
 
 def history_entries(instance, *, limit: int = 50) -> list[HistoryEntry]:
     """The newest ``limit`` changes of ``instance``, oldest field values resolved to names."""
-    records = list(instance.history.select_related("history_user").order_by("-history_date")[: limit + 1])
+    records = list(
+        instance.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
     model = type(instance)
     deltas = []
     wanted: dict[type, set] = {}

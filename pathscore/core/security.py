@@ -11,7 +11,9 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record_security_event(*, kind: str, request=None, actor=None, subject=None, username="", **detail):
+def record_security_event(
+    *, kind: str, request=None, actor=None, subject=None, username="", **detail
+):
     """Append one event to the security log. Never raises on missing request data."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None

@@ -7,8 +7,8 @@ object is simply not found (404).
 
 from __future__ import annotations
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
@@ -17,14 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 
 from pathscore.core.choices import SecurityEventKind
-from pathscore.core.forms import style_form
-from pathscore.core.filtersets import SecurityEventFilterSet
-from pathscore.core.models import SecurityEvent
-from pathscore.core.tables import SecurityEventTable
 from pathscore.core.export import csv_response, xlsx_response
+from pathscore.core.filtersets import SecurityEventFilterSet
+from pathscore.core.forms import style_form
+from pathscore.core.models import SecurityEvent
 from pathscore.core.navigation import panels_for
 from pathscore.core.scoping import scope_for
 from pathscore.core.security import record_security_event
+from pathscore.core.tables import SecurityEventTable
 
 
 class ScopedQuerysetMixin(LoginRequiredMixin):
@@ -79,7 +79,8 @@ class ScopedListView(ScopedQuerysetMixin, ListView):
     def get(self, request, *args, **kwargs):
         export = request.GET.get("export")
         if export in {"xlsx", "csv"}:
-            rows = self.get_queryset()
+            # Django refuses iterator() after prefetch_related() without a chunk size.
+            rows = self.get_queryset().iterator(chunk_size=2000)
             record_security_event(
                 kind=SecurityEventKind.EXPORT,
                 request=request,
@@ -89,8 +90,8 @@ class ScopedListView(ScopedQuerysetMixin, ListView):
                 query=request.GET.urlencode()[:500],
             )
             if export == "xlsx":
-                return xlsx_response(self.table_class, rows.iterator(), self.export_name)
-            return csv_response(self.table_class, rows.iterator(), self.export_name)
+                return xlsx_response(self.table_class, rows, self.export_name)
+            return csv_response(self.table_class, rows, self.export_name)
         return super().get(request, *args, **kwargs)
 
     def get_template_names(self):
@@ -100,7 +101,9 @@ class ScopedListView(ScopedQuerysetMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["table"] = self.table_class(context["object_list"], order=self.request.GET.get("sort"))
+        context["table"] = self.table_class(
+            context["object_list"], order=self.request.GET.get("sort")
+        )
         context["filter"] = self.filterset
         context["title"] = self.title
         context["create_url"] = self.get_create_url()

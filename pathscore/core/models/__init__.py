@@ -1,4 +1,5 @@
 from pathscore.core.models.base import BaseModel
+from pathscore.core.models.options import Option
 from pathscore.core.models.security import SecurityEvent
 
-__all__ = ["BaseModel", "SecurityEvent"]
+__all__ = ["BaseModel", "Option", "SecurityEvent"]

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CrmConfig(AppConfig):
+    name = "pathscore.crm"
+    label = "crm"
+    verbose_name = _("Records")
+
+    def ready(self):
+        from pathscore.crm import navigation, options  # noqa: F401  (registrations)

@@ -1,0 +1,3 @@
+"""Forms of the records, one section per sub-domain."""
+
+from django import forms  # noqa: F401

@@ -1,0 +1,150 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from pathscore.core.models import BaseModel
+from pathscore.core.scoping import Scope, ScopedQuerySet, subtree_q
+
+
+class FollowUpQuerySet(ScopedQuerySet):
+    """The author always sees what they wrote (credit follows the doer, even after a
+    hand-over); whoever may see the project or the customer sees its follow-ups."""
+
+    def scope_filter(self, scope: Scope) -> Q:
+        if scope.sees_all_records:
+            return Q()
+        from pathscore.crm.models import Customer, Project
+
+        q = Q(author_id=scope.user_id)
+        q |= Q(project_id__in=Project.objects.visible_in(scope).values("pk"))
+        q |= Q(
+            project__isnull=True, customer_id__in=Customer.objects.visible_in(scope).values("pk")
+        )
+        if scope.managed_paths:
+            q |= subtree_q("author__department__path", scope.managed_paths)
+        return q
+
+    def with_next_action_open(self):
+        return self.filter(
+            next_action_date__isnull=False, next_action_done_at__isnull=True
+        ).exclude(next_action="")
+
+
+class FollowUp(BaseModel):
+    """A recorded contact with a customer (跟进记录): a visit, call, meeting or survey."""
+
+    customer = models.ForeignKey(
+        "crm.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="followups",
+    )
+    project = models.ForeignKey(
+        "crm.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="followups",
+        null=True,
+        blank=True,
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="followups",
+    )
+    occurred_at = models.DateTimeField(_("when"))
+    mode = models.ForeignKey(
+        "core.Option",
+        verbose_name=_("mode"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "followup_mode"},
+    )
+    content = models.TextField(_("what was discussed"))
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("our participants"),
+        related_name="followups_joined",
+        blank=True,
+    )
+    contacts = models.ManyToManyField(
+        "crm.Contact",
+        verbose_name=_("customer participants"),
+        related_name="followups",
+        blank=True,
+    )
+    next_action = models.CharField(_("next action"), max_length=200, blank=True)
+    next_action_date = models.DateField(_("next action planned for"), null=True, blank=True)
+    next_action_done_at = models.DateTimeField(_("next action done at"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    location_accuracy = models.FloatField(_("location accuracy (m)"), null=True, blank=True)
+    #: A key the client generates per form, so a double tap or a retried sync saves once.
+    client_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[participants, contacts])
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["author", "occurred_at"], name="crm_followup_author_time"),
+            models.Index(fields=["project", "occurred_at"], name="crm_followup_project_time"),
+            models.Index(fields=["customer", "occurred_at"], name="crm_followup_customer_time"),
+            models.Index(fields=["next_action_date"], name="crm_followup_next_action"),
+        ]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self):
+        return f"{self.customer} · {self.occurred_at:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("crm:followup-detail", args=[self.pk])
+
+
+class CustomerNeedQuerySet(ScopedQuerySet):
+    def scope_filter(self, scope: Scope) -> Q:
+        if scope.sees_all_records:
+            return Q()
+        return Q(followup_id__in=FollowUp.objects.visible_in(scope).values("pk"))
+
+    def open(self):
+        return self.filter(handled_at__isnull=True)
+
+
+class CustomerNeed(BaseModel):
+    """A need the customer raised during a follow-up; marked handled when taken care of."""
+
+    followup = models.ForeignKey(
+        FollowUp, verbose_name=_("follow-up"), on_delete=models.CASCADE, related_name="needs"
+    )
+    text = models.CharField(_("need"), max_length=200)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+    objects = CustomerNeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["followup_id", "pk"]
+        verbose_name = _("customer need")
+        verbose_name_plural = _("customer needs")
+
+    def __str__(self):
+        return self.text

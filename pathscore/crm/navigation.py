@@ -1,0 +1,1 @@
+"""Menu entries and home panels of the records (filled in with the views)."""

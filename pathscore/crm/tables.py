@@ -1,0 +1,1 @@
+"""Tables of the records, one section per sub-domain."""

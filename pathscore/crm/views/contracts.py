@@ -1,0 +1,3 @@
+"""Views of the records: contracts."""
+
+urlpatterns = []
