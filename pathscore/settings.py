@@ -333,6 +333,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "pathscore.api.pagination.BoundedPageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "pathscore.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pathscore API",

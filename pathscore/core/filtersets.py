@@ -1,4 +1,6 @@
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.choices import SecurityEventKind
@@ -35,6 +37,7 @@ class ScopedFilterSet(django_filters.FilterSet):
                 )
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class DepartmentSubtreeFilter(django_filters.ModelChoiceFilter):
     """A department filter covering the department's whole subtree, through the person
     field given (``owner``, ``author``…)."""
