@@ -57,7 +57,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Used to sign in. Letters, digits and . _ - only."),
     )
     name = models.CharField(_("name"), max_length=60)
-    employee_no = models.CharField(_("employee number"), max_length=32, unique=True, null=True)
+    employee_no = models.CharField(
+        _("employee number"), max_length=32, unique=True, null=True, blank=True
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     department = models.ForeignKey(
