@@ -167,8 +167,8 @@ def test_owner_cannot_be_changed_by_update(personas, login, records):
 
 def test_handover_by_manager(personas, login, records):
     project_a, _ = records
-    from pathscore.org import services as org_services
     from pathscore.core.choices import Role
+    from pathscore.org import services as org_services
 
     colleague = org_services.user_create(
         username="sales_a2",
