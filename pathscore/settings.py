@@ -304,6 +304,9 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("PATHSCORE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("PATHSCORE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is hard to undo and intranet hosts often cannot use it: opt-in only.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Scripts only from our own origin: no inline <script>, no eval (so no hx-on attributes).
