@@ -67,8 +67,8 @@ check-deploy: install
 
 # Refresh the translation catalogues after changing user-facing strings.
 messages: install-dev system-deps
-	cd pathscore && ../$(BIN)/django-admin makemessages --settings=pathscore.settings -l zh_Hans -l en --no-obsolete --add-location=file
-	cd pathscore && ../$(BIN)/django-admin compilemessages --settings=pathscore.settings
+	cd pathscore && ../$(PY) -m django makemessages -l zh_Hans -l en --no-obsolete --no-location --ignore "static/vendor/*"
+	cd pathscore && ../$(PY) -m django compilemessages
 
 vendor:
 	scripts/vendor_assets.sh

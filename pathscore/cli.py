@@ -32,19 +32,24 @@ def _setup_django() -> None:
 
 
 def _manage(*args: str) -> None:
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
 
-    call_command(*args)
+    try:
+        call_command(*args)
+    except CommandError as error:
+        print(f"pathscore: {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 def cmd_migrate(args) -> None:
     """Apply database migrations and create the cache table."""
     _setup_django()
-    _manage("migrate", "--no-input", *(["-v", "0"] if args.quiet else []))
+    quiet = ["-v", "0"] if args.quiet else []
+    _manage("migrate", "--no-input", *quiet)
     from django.conf import settings
 
     if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
-        _manage("createcachetable")
+        _manage("createcachetable", *quiet)
 
 
 def cmd_seed(args) -> None:

@@ -45,7 +45,10 @@ def main() -> None:
             page.fill("#id_password", args.password)
             page.click("[data-testid=login-submit]")
             if args.lang:
-                page.request.post(args.base + "/language/", form={"language": args.lang})
+                # The language form sits in the user menu; submitting it saves the choice.
+                page.goto(args.base + "/accounts/profile/")
+                page.select_option("#language-select-profile", args.lang)
+                page.wait_for_load_state()
             for path in args.paths:
                 page.goto(args.base + path)
                 name = path.strip("/").replace("/", "_") or "home"

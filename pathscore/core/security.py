@@ -6,9 +6,12 @@ from pathscore.core.models import SecurityEvent
 
 
 def client_ip(request) -> str | None:
+    """The client's address, honouring PATHSCORE_PROXY_COUNT exactly like the lockout."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or None
 
 
 def record_security_event(
