@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "pathscore.notify",
     "pathscore.org",
     "pathscore.crm",
+    "pathscore.process",
     "pathscore.demo",
 ]
 
@@ -153,6 +154,9 @@ if _database is None:
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             ),
         },
+        # Tests use a file too: an in-memory database cannot show how two connections
+        # contend for a write ("exactly one reviewer wins").
+        "TEST": {"NAME": str(DATA_DIR / "test-pathscore.sqlite3")},
     }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -56,3 +56,26 @@ def org_summary():
 
 def department_choices(viewer):
     return Department.objects.visible_to(viewer).filter(is_active=True).order_by("path")
+
+
+def manager_of(user: User) -> User | None:
+    """The person a user reports to: the head of their department, or of the nearest
+    department above it with a head other than themselves."""
+    if not user.department_id:
+        return None
+    ancestors = {
+        d.pk: d
+        for d in Department.objects.filter(pk__in=user.department.ancestor_ids()).select_related(
+            "head"
+        )
+    }
+    for department_id in reversed(user.department.ancestor_ids()):
+        department = ancestors.get(department_id)
+        if (
+            department
+            and department.head_id
+            and department.head_id != user.pk
+            and department.head.is_active
+        ):
+            return department.head
+    return None

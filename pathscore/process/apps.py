@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcessConfig(AppConfig):
+    name = "pathscore.process"
+    label = "process"
+    verbose_name = _("Process")
+
+    def ready(self):
+        from pathscore.process import automation, bundled  # noqa: F401  (registrations)
+
+        automation.connect()
