@@ -1,0 +1,14 @@
+"""Loaded by pytest before Django's settings (``-p tests.environment`` in pyproject.toml).
+
+argon2 is deliberately slow and the suite creates hundreds of accounts, so tests hash with
+a fast hasher; jobs run inline unless a test starts a consumer itself; data goes to a
+throw-away folder.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("PATHSCORE_FAST_PASSWORD_HASHER", "true")
+os.environ.setdefault("PATHSCORE_JOBS_IMMEDIATE", "true")
+os.environ.setdefault("PATHSCORE_DATA_DIR", tempfile.mkdtemp(prefix="pathscore-test-"))
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
