@@ -293,6 +293,10 @@ EMAIL_HOST_USER = env_str("PATHSCORE_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("PATHSCORE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("PATHSCORE_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("PATHSCORE_EMAIL_FROM", "pathscore@localhost")
+#: Reminders and alerts also go by e-mail when this is on (the inbox always gets them).
+PATHSCORE_EMAIL_NOTIFICATIONS = env_bool("PATHSCORE_EMAIL_NOTIFICATIONS", PRODUCTION)
+#: The address people reach Pathscore at, for links in e-mails and robot messages.
+PATHSCORE_BASE_URL = (env_str("PATHSCORE_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
 # --- Security headers -----------------------------------------------------------------
 

@@ -8,10 +8,12 @@ the same columns to a spreadsheet.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +55,10 @@ class Column:
             text = ", ".join(str(v) for v in value.all())
         elif isinstance(value, bool):
             return format_html('<i class="bi {}"></i>', "bi-check-lg" if value else "bi-dash")
+        elif isinstance(value, datetime.datetime):
+            # Stored in UTC, shown in the viewer's zone (activated per request).
+            shown = timezone.localtime(value) if timezone.is_aware(value) else value
+            text = shown.strftime("%Y-%m-%d %H:%M")
         else:
             text = localize(value)
         if self.link and hasattr(row, "get_absolute_url"):

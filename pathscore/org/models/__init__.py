@@ -1,4 +1,5 @@
 from pathscore.org.models.departments import Department
+from pathscore.org.models.robots import DepartmentRobot
 from pathscore.org.models.users import RoleGrant, User
 
-__all__ = ["Department", "RoleGrant", "User"]
+__all__ = ["Department", "DepartmentRobot", "RoleGrant", "User"]
