@@ -1,0 +1,1 @@
+"""Reads of the process engine, one section per area."""

@@ -1,0 +1,1 @@
+"""Tables of the process engine, one section per area."""

@@ -1,0 +1,3 @@
+"""Views of the process engine: nodes."""
+
+urlpatterns = []
