@@ -72,6 +72,20 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     return value
 
 
+def env_time_zone(name: str, default: str) -> str:
+    """An IANA time zone name; checked here because Django's own check is a traceback."""
+    import zoneinfo
+
+    value = _raw(name) or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{name} must be a time zone name such as Asia/Shanghai, not {value!r}"
+        ) from None
+    return value
+
+
 def env_database_url(name: str) -> dict | None:
     """Parse a PostgreSQL (or SQLite) URL into a Django DATABASES entry."""
     value = _raw(name)

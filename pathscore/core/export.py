@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,11 +49,16 @@ class _Echo:
 
 def csv_response(table_class, rows: Iterable, filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
+    # The rows are written while the response streams, after the middleware has switched
+    # off the viewer's language and time zone; keep them for the headers and the times.
+    language = translation.get_language()
+    zone = timezone.get_current_timezone()
 
     def generate():
-        yield "\ufeff"  # a BOM so Excel reads the Chinese text as UTF-8
-        for line in table_rows(table_class, rows):
-            yield writer.writerow(line)
+        with translation.override(language), timezone.override(zone):
+            yield "\ufeff"  # a BOM so Excel reads the Chinese text as UTF-8
+            for line in table_rows(table_class, rows):
+                yield writer.writerow(line)
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

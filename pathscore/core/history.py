@@ -28,7 +28,19 @@ class HistoryEntry:
     reason: str = ""
 
 
+def _m2m_pks(model_field, rows) -> list:
+    """The related objects' keys in a many-to-many change (rows of the through table)."""
+    key = model_field.m2m_reverse_field_name()
+    return [row[key] for row in rows or () if row.get(key) is not None]
+
+
 def _display(model_field, value, related_names) -> str:
+    if isinstance(model_field, models.ManyToManyField):
+        names = [
+            related_names.get((model_field.related_model, pk), f"#{pk}")
+            for pk in _m2m_pks(model_field, value)
+        ]
+        return "、".join(sorted(names)) or "—"
     if value is None or value == "":
         return "—"
     if isinstance(model_field, models.ForeignKey):
@@ -57,6 +69,10 @@ def history_entries(instance, *, limit: int = 50) -> list[HistoryEntry]:
             if isinstance(model_field, models.ForeignKey):
                 bucket = wanted.setdefault(model_field.related_model, set())
                 bucket.update(v for v in (change.old, change.new) if v is not None)
+            elif isinstance(model_field, models.ManyToManyField):
+                bucket = wanted.setdefault(model_field.related_model, set())
+                bucket.update(_m2m_pks(model_field, change.old))
+                bucket.update(_m2m_pks(model_field, change.new))
     related_names = {}
     for related_model, pks in wanted.items():
         for obj in related_model._default_manager.filter(pk__in=pks):

@@ -373,7 +373,14 @@ def _clean_followup(
         errors["project"] = [_("Choose a project or a customer.")]
     else:
         _require_visible(Customer, customer, actor, "customer")
-    _require_option(mode, options.FOLLOWUP_MODE, "mode")
+    # Every problem is reported at once, so a form shows them all in one round.
+    if mode is None:
+        errors["mode"] = [_("Choose how the customer was contacted.")]
+    else:
+        try:
+            _require_option(mode, options.FOLLOWUP_MODE, "mode")
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if not (content or "").strip():
         errors["content"] = [_("Describe what was discussed.")]
     if occurred_at is None:
@@ -556,6 +563,7 @@ def document_create(
     checked = _checked(file)
     document = Document(project=project, kind=kind, title=title.strip(), created_by=actor)
     document.full_clean()
+    document._history_user = actor
     document.save()
     return _store_version(
         document=document, actor=actor, file=file, checked=checked, change_note=change_note
@@ -600,6 +608,7 @@ def _store_version(*, document, actor, file, checked, change_note) -> DocumentVe
     )
     version.file.save(checked.original_name, file, save=False)
     stored_name = version.file.name
+    version._history_user = actor
     try:
         version.save()
     except Exception:
@@ -621,8 +630,13 @@ def _store_version(*, document, actor, file, checked, change_note) -> DocumentVe
 def version_record_feedback(
     *, actor: User, version: DocumentVersion, feedback: str, feedback_on: date | None = None
 ) -> DocumentVersion:
-    """Record the customer's feedback on a version (e.g. "客户反馈：成本过高")."""
+    """Record the customer's feedback on a version (e.g. "客户反馈：成本过高").
+
+    Only someone who may see the project records it: after a hand-over the previous owner
+    still reads the versions they uploaded, but the customer relationship is no longer theirs.
+    """
     _require_visible(DocumentVersion, version, actor, "version")
+    _require_visible(Project, version.document.project, actor, "version")
     feedback = (feedback or "").strip()
     if not feedback:
         raise ValidationError({"feedback": _("Enter the customer's feedback.")})
@@ -636,6 +650,7 @@ def version_record_feedback(
     version.customer_feedback = feedback
     version.feedback_on = feedback_on
     version.feedback_recorded_by = actor
+    version._history_user = actor
     version.save()
     publish(
         events.DOCUMENT_FEEDBACK_RECORDED,
@@ -673,6 +688,7 @@ def term_create(
         updated_by=actor,
     )
     term.full_clean()
+    term._history_user = actor
     term.save()
     return term
 
@@ -687,6 +703,7 @@ def term_update(*, term: ContractTerm, actor: User, **fields) -> ContractTerm:
         setattr(term, name, value)
     term.updated_by = actor
     term.full_clean()
+    term._history_user = actor
     term.save()
     return term
 
@@ -757,9 +774,12 @@ def milestone_record(
             if "signed_on" in getattr(error, "error_dict", {}):
                 raise ValidationError({"reached_on": error.error_dict["signed_on"]}) from None
             raise
-    milestone, _created = ContractMilestone.objects.update_or_create(
-        project=project,
-        kind=kind,
-        defaults={"reached_on": reached_on, "note": note.strip(), "recorded_by": actor},
-    )
+    milestone = ContractMilestone.objects.filter(project=project, kind=kind).first()
+    if milestone is None:
+        milestone = ContractMilestone(project=project, kind=kind)
+    milestone.reached_on = reached_on
+    milestone.note = (note or "").strip()
+    milestone.recorded_by = actor
+    milestone._history_user = actor
+    milestone.save()
     return milestone

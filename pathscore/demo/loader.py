@@ -51,7 +51,9 @@ def database_is_empty() -> bool:
 
 
 @transaction.atomic
-def load_demo(*, today: date | None = None, password: str | None = None, stdout=None) -> DemoContext:
+def load_demo(
+    *, today: date | None = None, password: str | None = None, stdout=None
+) -> DemoContext:
     ctx = DemoContext(
         today=today or timezone.localdate(), password=password or settings.PATHSCORE_DEMO_PASSWORD
     )

@@ -24,9 +24,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         ("Preferences", {"fields": ("language", "time_zone")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
     )
-    add_fieldsets = (
-        (None, {"fields": ("username", "name", "password1", "password2")}),
-    )
+    add_fieldsets = ((None, {"fields": ("username", "name", "password1", "password2")}),)
     filter_horizontal = ()
 
 
@@ -41,4 +39,9 @@ class DepartmentAdmin(SimpleHistoryAdmin):
         from pathscore.org import services
 
         obj.save()
+        if not change:
+            # A new department has no path yet; an empty path is a prefix of every path, so
+            # department_move would refuse any parent and re-root the whole tree under it.
+            obj.path, obj.depth = f"/{obj.pk}/", 0
+            Department.objects.filter(pk=obj.pk).update(path=obj.path, depth=obj.depth)
         services.department_move(department=obj, parent=obj.parent)

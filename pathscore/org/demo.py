@@ -79,7 +79,11 @@ def load(ctx) -> None:
         name="销售中心", code="sales", kind=DepartmentKind.BRANCH, parent=company, sort_order=1
     )
     tech = services.department_create(
-        name="技术支持部", code="tech-support", kind=DepartmentKind.TEAM, parent=company, sort_order=2
+        name="技术支持部",
+        code="tech-support",
+        kind=DepartmentKind.TEAM,
+        parent=company,
+        sort_order=2,
     )
     hr = services.department_create(
         name="人力资源部", code="hr", kind=DepartmentKind.TEAM, parent=company, sort_order=3
@@ -108,7 +112,9 @@ def load(ctx) -> None:
         for index, (username, person_name, title) in enumerate(members):
             years = 5 - index * 0.9 + rng.random()
             salespeople.append(
-                person(username, person_name, title, team, [Role.SALESPERSON], years=max(years, 0.4))
+                person(
+                    username, person_name, title, team, [Role.SALESPERSON], years=max(years, 0.4)
+                )
             )
 
     tech_head = person("linfeng", "林峰", "技术支持部经理", tech, [Role.TECHNICAL_SUPPORT], 8)

@@ -35,7 +35,9 @@ register_nav(
         url_name="org:user-list",
         icon="bi-people",
         order=80,
-        when=lambda scope: scope.is_manager and not scope.manages_org and not scope.sees_all_records,
+        when=lambda scope: (
+            scope.is_manager and not scope.manages_org and not scope.sees_all_records
+        ),
     ),
     NavItem(
         key="departments",

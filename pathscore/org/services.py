@@ -96,6 +96,10 @@ def department_deactivate(*, department: Department) -> Department:
 
 
 def _set_roles(user: User, roles: Iterable[str]) -> bool:
+    roles = list(roles)
+    unknown = ", ".join(sorted(str(r) for r in roles if r not in Role.values))
+    if unknown:
+        raise ValidationError({"roles": _("Unknown role: %(roles)s") % {"roles": unknown}})
     wanted = {Role(r) for r in roles}
     current = set(user.role_grants.values_list("role", flat=True))
     if wanted == current:
@@ -143,7 +147,11 @@ def user_create(
     )
     if password:
         if validate_password_strength:
-            validate_password(password, user)
+            try:
+                validate_password(password, user)
+            except ValidationError as error:
+                # Name the field, so a form shows the message next to the password box.
+                raise ValidationError({"password": error.error_list}) from None
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -155,7 +163,12 @@ def user_create(
 
 @transaction.atomic
 def user_update(
-    *, user: User, actor: User | None = None, roles: Iterable[str] | None = None, request=None, **fields
+    *,
+    user: User,
+    actor: User | None = None,
+    roles: Iterable[str] | None = None,
+    request=None,
+    **fields,
 ) -> User:
     """Change an employee's fields and, if given, their roles (logged as a security event)."""
     for name, value in fields.items():
@@ -214,7 +227,9 @@ def user_reactivate(*, user: User, actor: User | None = None, request=None) -> U
 
 
 @transaction.atomic
-def user_set_password(*, user: User, password: str, actor: User | None = None, request=None) -> User:
+def user_set_password(
+    *, user: User, password: str, actor: User | None = None, request=None
+) -> User:
     """An administrator sets a new password: every session of the user ends."""
     validate_password(password, user)
     user.set_password(password)
@@ -227,7 +242,9 @@ def user_set_password(*, user: User, password: str, actor: User | None = None, r
 
 
 @transaction.atomic
-def user_change_own_password(*, user: User, old_password: str, new_password: str, request=None) -> User:
+def user_change_own_password(
+    *, user: User, old_password: str, new_password: str, request=None
+) -> User:
     """The user changes their own password; their other sessions end, this one stays."""
     if not user.check_password(old_password):
         raise ValidationError({"old_password": _("Your current password is not correct.")})
@@ -245,7 +262,9 @@ def user_change_own_password(*, user: User, old_password: str, new_password: str
     return user
 
 
-def user_set_preferences(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
+def user_set_preferences(
+    *, user: User, language: str | None = None, time_zone: str | None = None
+) -> User:
     """Save the user's language and/or time zone."""
     from django.conf import settings
 

@@ -28,7 +28,9 @@ class UserTable(Table):
         Column("name", _("Name"), order_by="name", link=True),
         Column("username", _("User name"), order_by="username"),
         Column("employee_no", _("Employee number"), order_by="employee_no"),
-        Column("department", _("Department"), accessor="department__name", order_by="department__path"),
+        Column(
+            "department", _("Department"), accessor="department__name", order_by="department__path"
+        ),
         Column("title", _("Title"), order_by="title"),
         Column("roles", _("Roles"), accessor=_roles_text, html=_roles_html),
         Column("mobile", _("Mobile")),

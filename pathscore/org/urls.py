@@ -13,7 +13,11 @@ urlpatterns = [
     path("people/<int:pk>/password/", people.UserSetPasswordView.as_view(), name="user-password"),
     path("departments/", departments.DepartmentListView.as_view(), name="department-list"),
     path("departments/new/", departments.DepartmentCreateView.as_view(), name="department-create"),
-    path("departments/<int:pk>/", departments.DepartmentDetailView.as_view(), name="department-detail"),
+    path(
+        "departments/<int:pk>/",
+        departments.DepartmentDetailView.as_view(),
+        name="department-detail",
+    ),
     path(
         "departments/<int:pk>/edit/",
         departments.DepartmentUpdateView.as_view(),

@@ -69,10 +69,17 @@ def _version_path(instance, filename):
 
 
 class DocumentVersionQuerySet(ScopedQuerySet):
+    """Whoever sees the project sees every version of its documents; after a hand-over
+    the previous owner keeps the versions they uploaded, not those uploaded since."""
+
     def scope_filter(self, scope: Scope) -> Q:
         if scope.sees_all_records:
             return Q()
-        return Q(document_id__in=Document.objects.visible_in(scope).values("pk"))
+        from pathscore.crm.models import Project
+
+        return Q(document__project_id__in=Project.objects.visible_in(scope).values("pk")) | Q(
+            uploaded_by_id=scope.user_id
+        )
 
 
 class DocumentVersion(models.Model):

@@ -47,10 +47,14 @@ class DepartmentDetailView(ScopedDetailView):
             .prefetch_related("role_grants")
             .order_by("-is_active", "name")
         )
-        context["children"] = department.children.select_related("head").order_by("sort_order", "name")
-        context["ancestors"] = Department.objects.filter(pk__in=department.ancestor_ids()).exclude(
-            pk=department.pk
-        ).order_by("depth")
+        context["children"] = department.children.select_related("head").order_by(
+            "sort_order", "name"
+        )
+        context["ancestors"] = (
+            Department.objects.filter(pk__in=department.ancestor_ids())
+            .exclude(pk=department.pk)
+            .order_by("depth")
+        )
         context["can_manage"] = self.request.user.scope.manages_org
         return context
 

@@ -9,13 +9,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, FormView, UpdateView
 
+from pathscore.core.history import history_entries
 from pathscore.core.views import (
     PermissionRequiredMixin,
     ScopedDetailView,
     ScopedListView,
     ServiceFormMixin,
 )
-from pathscore.core.history import history_entries
 from pathscore.org import selectors, services
 from pathscore.org.filtersets import UserFilterSet
 from pathscore.org.forms import SetPasswordForm, UserForm
@@ -160,4 +160,3 @@ class UserSetPasswordView(OrgAdminMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("The new password is set; the person's sessions ended."))
         return redirect(self.person.get_absolute_url())
-

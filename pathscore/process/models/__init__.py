@@ -1,6 +1,7 @@
 from pathscore.process.models.delays import DelayCategory, DelayReason
 from pathscore.process.models.instances import NodeInstance, ProjectProcess, Submission
 from pathscore.process.models.reminders import ReminderLog
+from pathscore.process.models.stalls import StallThreshold
 from pathscore.process.models.tasks import AutomationRule, HandoffTask
 from pathscore.process.models.templates import NodeDefinition, ProcessTemplate, TemplateVersion
 
@@ -14,6 +15,7 @@ __all__ = [
     "ProcessTemplate",
     "ProjectProcess",
     "ReminderLog",
+    "StallThreshold",
     "Submission",
     "TemplateVersion",
 ]

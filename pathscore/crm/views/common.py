@@ -1,0 +1,100 @@
+"""What the records' views share: who may write records, and pages built from sections.
+
+A record page (a project, a customer, a contact) is a header and a row of tabs. Each tab is
+a :class:`Section`: a template and a function building its context. The view collects the
+sections' contexts and the tab bar renders each template inside the page's context (so
+context processors run once per page, not once per tab). Another part of the records adds
+a tab to a page without touching the view that serves it (see ``register_project_section``
+in ``projects.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from pathscore.core.choices import Role
+from pathscore.core.scoping import Scope
+from pathscore.core.views import PermissionRequiredMixin
+
+#: Roles that create and change customers, contacts and projects. Executives and the
+#: technical team read them; auditors do not see them at all.
+RECORD_WRITER_ROLES = frozenset({Role.SALESPERSON, Role.SALES_MANAGER, Role.HR_ADMIN})
+
+
+def can_write_records(scope: Scope) -> bool:
+    return bool(scope.roles & RECORD_WRITER_ROLES) or scope.is_manager
+
+
+def can_assign_owner(scope: Scope) -> bool:
+    """Managers (for the people they manage) and HR name a record's owner; a salesperson's
+    records are always their own."""
+    return scope.is_manager or scope.has_role(Role.HR_ADMIN)
+
+
+def can_hand_over(scope: Scope) -> bool:
+    return scope.is_manager or scope.has_role(Role.HR_ADMIN)
+
+
+class RecordWriterRequiredMixin(PermissionRequiredMixin):
+    """Pages that change records: refused (403) to read-only roles."""
+
+    def allowed(self, scope):
+        return can_write_records(scope)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One tab of a record page.
+
+    ``context_fn(**kwargs)`` receives the page's object under its name (``project=``,
+    ``customer=``…) and ``request=``, and returns the template's context, or ``None`` to
+    leave the tab out for this viewer. A ``badge`` key in the context is shown on the tab.
+    """
+
+    key: str
+    label: str
+    template: str
+    context_fn: Callable[..., dict | None]
+    order: int = 100
+    icon: str = ""
+
+
+@dataclass
+class SectionOnPage:
+    """A section ready for the page: its template and context, rendered by the tab bar
+    (``{% render_section %}``) inside the page's own context."""
+
+    key: str
+    label: str
+    icon: str
+    template: str
+    context: dict
+    badge: object = None
+    active: bool = False
+
+
+def collect_sections(
+    sections: Iterable[Section], *, request, active: str | None = None, **objects
+) -> list[SectionOnPage]:
+    """Build each section's context with ``objects`` (the page's record) and ``request``;
+    the section named by ``active`` (or else the first) is the tab shown first."""
+    collected = []
+    for section in sorted(sections, key=lambda s: (s.order, s.key)):
+        context = section.context_fn(request=request, **objects)
+        if context is None:
+            continue
+        collected.append(
+            SectionOnPage(
+                key=section.key,
+                label=str(section.label),
+                icon=section.icon,
+                template=section.template,
+                context={**objects, **context, "section_key": section.key},
+                badge=context.get("badge"),
+            )
+        )
+    if collected:
+        chosen = next((s for s in collected if s.key == active), collected[0])
+        chosen.active = True
+    return collected
