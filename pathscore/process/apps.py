@@ -8,6 +8,7 @@ class ProcessConfig(AppConfig):
     verbose_name = _("Process")
 
     def ready(self):
-        from pathscore.process import automation, bundled, navigation  # noqa: F401  (registrations)
+        from pathscore.process import automation, bundled, navigation, scoping  # noqa: F401
 
         automation.connect()
+        scoping.connect()

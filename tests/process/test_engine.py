@@ -330,3 +330,20 @@ def test_two_reviewers_at_once_exactly_one_wins(personas):
         thread.join()
     assert sorted(results) == ["conflict", "won"]
     assert NodeInstance.objects.get(pk=node.pk).state == NodeState.APPROVED
+
+
+def test_technical_support_sees_projects_behind_their_tasks(personas, project):
+    from pathscore.core.models import Option
+    from pathscore.crm.models import Customer, Project
+
+    assert not Project.objects.visible_to(personas.tech).filter(pk=project.pk).exists()
+    services.task_create(
+        project=project,
+        kind=Option.objects.get(kind="task_kind", code="proposal-design"),
+        title="方案设计",
+        assignee_department=personas.tech_dept,
+        due_date=timezone.localdate() + dt.timedelta(days=5),
+    )
+    assert Project.objects.visible_to(personas.tech).filter(pk=project.pk).exists()
+    assert Customer.objects.visible_to(personas.tech).filter(pk=project.customer_id).exists()
+    assert not Project.objects.visible_to(personas.sales_b).filter(pk=project.pk).exists()

@@ -17,15 +17,12 @@ class CustomerQuerySet(ScopedQuerySet):
             return Q()
         from pathscore.crm.models.projects import Project
 
-        # A salesperson sees the customers they own and those of the projects they own.
-        own_projects = Project.objects.filter(owner_id=scope.user_id).values("customer_id")
-        q = Q(owner_id=scope.user_id) | Q(pk__in=own_projects)
+        # The customers one owns, those of one's team, and those of every project one may
+        # see (including, through the process engine, projects behind hand-off tasks).
+        q = Q(owner_id=scope.user_id)
+        q |= Q(pk__in=Project.objects.visible_in(scope).values("customer_id"))
         if scope.managed_paths:
             q |= subtree_q("owner__department__path", scope.managed_paths)
-            team_projects = Project.objects.filter(
-                subtree_q("owner__department__path", scope.managed_paths)
-            ).values("customer_id")
-            q |= Q(pk__in=team_projects)
         return q
 
 
