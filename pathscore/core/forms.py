@@ -18,6 +18,10 @@ def style_form(form):
             css = "form-control"
         if name == "q":
             widget.input_type = "search"
+        elif type(widget) is forms.DateInput:
+            # The browser's own date picker; the ISO format is what it sends back.
+            widget.input_type = "date"
+            widget.format = "%Y-%m-%d"
         classes = widget.attrs.get("class", "").split()
         wanted = [css] + (["is-invalid"] if form.is_bound and name in form.errors else [])
         classes += [c for c in wanted if c not in classes]

@@ -218,7 +218,7 @@ def _followup_customer_html(row, value):
 
 def _followup_content_html(row, value):
     return format_html(
-        '<span class="ps-clip" title="{}">{}</span>', value, Truncator(value).chars(24)
+        '<span class="ps-clip" title="{}">{}</span>', value, Truncator(value).chars(16)
     )
 
 
