@@ -17,7 +17,7 @@ def navigation(request):
             items.append({"item": item, "url": url, "active": active})
     return {
         "nav_items": items,
-        "site_name": settings.PATHSCORE_SITE_NAME,
+        "product_name": settings.PATHSCORE_SITE_NAME,
         "available_languages": settings.LANGUAGES,
         "user_scope": scope,
     }

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils import timezone, translation
+from django.utils.http import urlencode
 
 SESSION_STARTED_KEY = "pathscore_started"
 SESSION_SEEN_KEY = "pathscore_seen"
@@ -43,7 +44,8 @@ class SessionExpiryMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}&expired=1")
+                query = urlencode({"next": request.get_full_path(), "expired": "1"})
+                return redirect(f"{settings.LOGIN_URL_PATH}?{query}")
             elif now - (seen or 0) >= _SEEN_RESOLUTION_SECONDS:
                 request.session[SESSION_SEEN_KEY] = now
         return self.get_response(request)

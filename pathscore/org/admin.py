@@ -6,8 +6,16 @@ from pathscore.org.models import Department, RoleGrant, User
 
 
 class RoleGrantInline(admin.TabularInline):
+    """Roles are shown here but changed in the product's people screens, whose service
+    keeps Django-admin access and the security log in step."""
+
     model = RoleGrant
     extra = 0
+    can_delete = False
+    readonly_fields = ["role"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)

@@ -284,3 +284,86 @@ def user_set_preferences(
     if changed:
         user.save(update_fields=changed)
     return user
+
+
+# --- Group robots --------------------------------------------------------------------------
+
+ROBOT_FIELDS = ("department", "provider", "url", "is_active")
+
+
+def _save_robot(robot, actor: User):
+    from pathscore.notify.robots import validate_robot_url
+
+    robot.url = (robot.url or "").strip()
+    problems = {}
+    try:
+        robot.clean_fields()
+    except ValidationError as error:
+        problems.update(error.message_dict)
+    if "url" not in problems and "provider" not in problems:
+        try:
+            validate_robot_url(robot.provider, robot.url)
+        except ValidationError as error:
+            problems["url"] = error.messages
+    if problems:
+        raise ValidationError(problems)
+    if robot.is_active:
+        other = (
+            type(robot)
+            .objects.filter(department=robot.department, is_active=True)
+            .exclude(pk=robot.pk)
+            .first()
+        )
+        if other is not None:
+            raise ValidationError(
+                {
+                    "department": _(
+                        "%(department)s already has an active %(provider)s robot; "
+                        "deactivate it first."
+                    )
+                    % {
+                        "department": robot.department.name,
+                        "provider": other.get_provider_display(),
+                    }
+                }
+            )
+    robot.save()
+    # The URL carries the robot's key: who changed it is worth keeping.
+    record_security_event(
+        kind=SecurityEventKind.SETTINGS_CHANGED,
+        actor=actor,
+        setting="group_robot",
+        robot=robot.pk,
+        department=robot.department_id,
+        provider=robot.provider,
+        active=robot.is_active,
+    )
+    return robot
+
+
+def _require_org_admin(actor: User) -> None:
+    if not actor.scope.manages_org:
+        raise ValidationError(_("Only a system admin or an HR admin configures group robots."))
+
+
+@transaction.atomic
+def robot_create(*, actor: User, **fields):
+    """Connect a department's WeCom / DingTalk / Feishu group robot. The URL must be HTTPS on
+    the provider's own host."""
+    from pathscore.org.models import DepartmentRobot
+
+    _require_org_admin(actor)
+    return _save_robot(
+        DepartmentRobot(**{k: v for k, v in fields.items() if k in ROBOT_FIELDS}), actor
+    )
+
+
+@transaction.atomic
+def robot_update(*, robot, actor: User, **changes):
+    """Change a robot's provider or URL, or switch it off (reminders then use the nearest
+    robot further up the tree)."""
+    _require_org_admin(actor)
+    for name, value in changes.items():
+        if name in ROBOT_FIELDS:
+            setattr(robot, name, value)
+    return _save_robot(robot, actor)

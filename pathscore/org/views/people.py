@@ -1,5 +1,7 @@
 """Managing employees: list, detail, create, edit, move, deactivate, reset password."""
 
+from functools import cached_property
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
@@ -139,10 +141,10 @@ class UserSetPasswordView(OrgAdminMixin, FormView):
     form_class = SetPasswordForm
     template_name = "org/user_set_password.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.person = get_object_or_404(User.objects.visible_to(request.user), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def person(self):
+        # Looked up only after the role check in dispatch, like every other edit view.
+        return get_object_or_404(User.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "person": self.person}
