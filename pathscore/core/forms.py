@@ -1,6 +1,7 @@
 """Form helpers shared by every app."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 _SELECTS = (forms.Select, forms.SelectMultiple)
 _CHECKS = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)
@@ -18,6 +19,9 @@ def style_form(form):
             css = "form-control"
         if name == "q":
             widget.input_type = "search"
+        elif isinstance(widget, forms.NullBooleanSelect):
+            # "Unknown" reads oddly in a filter: offer All / Yes / No.
+            widget.choices = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
         elif type(widget) is forms.DateInput:
             # The browser's own date picker; the ISO format is what it sends back.
             widget.input_type = "date"

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DecisionRole(models.TextChoices):
@@ -12,7 +13,7 @@ class DecisionRole(models.TextChoices):
 
 
 class ProjectStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("project status", "Active")
     WON = "won", _("Won")
     LOST = "lost", _("Lost")
     PAUSED = "paused", _("Paused")

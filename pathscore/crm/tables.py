@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.tables import Column, Table
@@ -134,7 +134,7 @@ class ContactTable(Table):
             order_by="customer__name",
             html=_record_link_html(lambda row: row.customer),
         ),
-        Column("title", _("Title"), order_by="title"),
+        Column("title", pgettext_lazy("job", "Title"), order_by="title"),
         Column(
             "decision_role",
             _("Role in the decision"),

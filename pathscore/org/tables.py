@@ -1,5 +1,6 @@
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pathscore.core.tables import Column, Table
 
@@ -31,7 +32,7 @@ class UserTable(Table):
         Column(
             "department", _("Department"), accessor="department__name", order_by="department__path"
         ),
-        Column("title", _("Title"), order_by="title"),
+        Column("title", pgettext_lazy("job", "Title"), order_by="title"),
         Column("roles", _("Roles"), accessor=_roles_text, html=_roles_html),
         Column("mobile", _("Mobile")),
         Column("is_active", _("Status"), order_by="is_active", html=_active_html),
