@@ -1,6 +1,7 @@
 """Base viewsets: every API queryset passes through ``visible_to(request.user)``."""
 
-from rest_framework import viewsets
+from rest_framework import status, viewsets
+from rest_framework.response import Response
 
 
 class ScopedViewSetMixin:
@@ -16,3 +17,28 @@ class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     pass
+
+
+class ServiceModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    """Create and update through a service; deleting is not offered (history matters).
+
+    Subclasses implement ``create_object(data)`` and ``update_object(instance, data)``
+    with the serializer's validated data; a service's ValidationError becomes a 400 that
+    names the fields (see ``pathscore.api.errors``).
+    """
+
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.create_object(dict(serializer.validated_data))
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        instance = self.update_object(instance, dict(serializer.validated_data))
+        return Response(self.get_serializer(instance).data)

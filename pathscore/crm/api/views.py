@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from pathscore.api.viewsets import ScopedViewSetMixin
+from pathscore.api.viewsets import ScopedViewSetMixin, ServiceModelViewSet
 from pathscore.crm import services
 from pathscore.crm.api import serializers as s
 from pathscore.crm.filtersets import (
@@ -29,27 +29,7 @@ from pathscore.crm.models import (
 )
 
 
-class ServiceViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
-    """Create and update call services; deleting records is not offered (history matters)."""
-
-    http_method_names = ["get", "post", "patch", "put", "head", "options"]
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        instance = self.create_object(dict(serializer.validated_data))
-        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        instance = self.update_object(instance, dict(serializer.validated_data))
-        return Response(self.get_serializer(instance).data)
-
-
-class CustomerViewSet(ServiceViewSet):
+class CustomerViewSet(ServiceModelViewSet):
     queryset = Customer.objects.all()
     serializer_class = s.CustomerSerializer
     filterset_class = CustomerFilterSet
@@ -64,7 +44,7 @@ class CustomerViewSet(ServiceViewSet):
         return services.customer_update(customer=instance, actor=self.request.user, **data)
 
 
-class ContactViewSet(ServiceViewSet):
+class ContactViewSet(ServiceModelViewSet):
     queryset = Contact.objects.all()
     serializer_class = s.ContactSerializer
     filterset_class = ContactFilterSet
@@ -79,7 +59,7 @@ class ContactViewSet(ServiceViewSet):
         return services.contact_update(contact=instance, actor=self.request.user, **data)
 
 
-class ProjectViewSet(ServiceViewSet):
+class ProjectViewSet(ServiceModelViewSet):
     queryset = Project.objects.all()
     serializer_class = s.ProjectSerializer
     filterset_class = ProjectFilterSet
@@ -122,7 +102,7 @@ class ProjectViewSet(ServiceViewSet):
         return Response(s.ProjectHandoverSerializer(handover).data, status=status.HTTP_201_CREATED)
 
 
-class FollowUpViewSet(ServiceViewSet):
+class FollowUpViewSet(ServiceModelViewSet):
     queryset = FollowUp.objects.all()
     serializer_class = s.FollowUpSerializer
     filterset_class = FollowUpFilterSet
@@ -206,7 +186,7 @@ class DocumentVersionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.DocumentVersionSerializer(version).data)
 
 
-class ContractTermViewSet(ServiceViewSet):
+class ContractTermViewSet(ServiceModelViewSet):
     queryset = ContractTerm.objects.all()
     serializer_class = s.ContractTermSerializer
     filterset_fields = ["project", "state", "topic"]
