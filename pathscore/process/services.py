@@ -33,11 +33,14 @@ from pathscore.process.choices import (
     DueRule,
     NodeState,
     ReviewerRole,
+    RuleAction,
     SubmissionState,
     TaskState,
+    TriggerEvent,
     VersionStatus,
 )
 from pathscore.process.models import (
+    AutomationRule,
     DelayCategory,
     DelayReason,
     HandoffTask,
@@ -401,7 +404,7 @@ def _pending_submission(node: NodeInstance) -> Submission:
 
 def _check_reviewer(node: NodeInstance, reviewer: User, submission: Submission) -> None:
     if reviewer.pk == submission.submitted_by_id:
-        raise ValidationError(_("Nobody reviews their own submission."))
+        raise ValidationError(_("Nobody reviews their own submission."), code="own_submission")
     if not _is_reviewer(node, reviewer):
         raise ValidationError(_("You are not a reviewer of this node."))
 
@@ -613,7 +616,7 @@ def delay_reason_give(
         or node.planned_due >= _today()
         and node.state in (NodeState.IN_PROGRESS, NodeState.RETURNED)
     ):
-        raise ValidationError(_("This node is not overdue."))
+        raise ValidationError(_("This node is not overdue."), code="not_overdue")
     if not category.is_active:
         raise ValidationError({"category": _("Choose an active category.")})
     if not (text or "").strip():
@@ -694,13 +697,20 @@ def task_create(
     source_ref: str = "",
     feedback_at: dt.datetime | None = None,
 ) -> HandoffTask | None:
-    """Hand work to another team. An automated task is created once per rule and source."""
+    """Hand work to another team. An automated task is created once per rule and source;
+    a task created by hand comes from the project's owner or the owner's manager."""
+    if rule is None and created_by is not None and not may_hand_off(project, created_by):
+        raise ValidationError(_("Only the project's owner or their manager hands work off."))
     if kind.kind != TASK_KIND:
         raise ValidationError({"kind": _("Choose a hand-off task kind.")})
     if due_date < _today():
         raise ValidationError({"due_date": _("The due date cannot be in the past.")})
+    if not assignee_department.is_active:
+        raise ValidationError({"assignee_department": _("Choose an active team.")})
     if assignee is not None and assignee.department_id != assignee_department.pk:
         raise ValidationError({"assignee": _("The assignee must belong to the chosen team.")})
+    if assignee is not None and not assignee.is_active:
+        raise ValidationError({"assignee": _("The assignee no longer works here.")})
     task = HandoffTask(
         project=project,
         kind=kind,
@@ -725,14 +735,26 @@ def task_create(
     return task
 
 
-def _task_member(task: HandoffTask, user: User) -> bool:
-    return task.assignee_id == user.pk or (user.department_id == task.assignee_department_id)
+def may_hand_off(project: Project, user: User) -> bool:
+    """The project's owner and the managers above the owner hand work to other teams."""
+    if user.pk == project.owner_id:
+        return True
+    owner = project.owner
+    paths = scope_for(user).managed_paths
+    return bool(owner.department_id and any(owner.department.path.startswith(p) for p in paths))
+
+
+def task_member(task: HandoffTask, user: User) -> bool:
+    """Whether ``user`` works on ``task``: its assignee, or anyone of the assigned team."""
+    return task.assignee_id == user.pk or (
+        user.department_id is not None and user.department_id == task.assignee_department_id
+    )
 
 
 @transaction.atomic
 def task_acknowledge(*, task: HandoffTask, user: User) -> HandoffTask:
     """Someone of the assigned team takes the task: the response clock stops here."""
-    if not _task_member(task, user):
+    if not task_member(task, user):
         raise ValidationError(_("Only the assigned team can acknowledge this task."))
     changed = HandoffTask.objects.filter(pk=task.pk, state=TaskState.OPEN).update(
         state=TaskState.ACKNOWLEDGED,
@@ -741,6 +763,7 @@ def task_acknowledge(*, task: HandoffTask, user: User) -> HandoffTask:
         assignee=task.assignee or user,
     )
     if changed != 1:
+        task.refresh_from_db(fields=["state"])
         raise ValidationError(
             _("The task is already %(state)s.") % {"state": task.get_state_display()},
             code="conflict",
@@ -752,7 +775,7 @@ def task_acknowledge(*, task: HandoffTask, user: User) -> HandoffTask:
 @transaction.atomic
 def task_complete(*, task: HandoffTask, user: User, result: str = "") -> HandoffTask:
     """Finish a task (acknowledging it on the way if nobody had)."""
-    if not _task_member(task, user):
+    if not task_member(task, user):
         raise ValidationError(_("Only the assigned team can complete this task."))
     now = timezone.now()
     changed = (
@@ -770,6 +793,227 @@ def task_complete(*, task: HandoffTask, user: User, result: str = "") -> Handoff
     HandoffTask.objects.filter(pk=task.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=now, acknowledged_by=user
     )
+    HandoffTask.objects.filter(pk=task.pk, assignee__isnull=True).update(assignee=user)
     task.refresh_from_db()
     publish(events.TASK_DONE, task_id=task.pk, project_id=task.project_id)
     return task
+
+
+# --- Automation rules and delay categories (administration) --------------------------------
+
+#: Events about a node, which a rule may narrow to one node code.
+NODE_EVENTS = (TriggerEvent.NODE_SUBMITTED, TriggerEvent.NODE_APPROVED, TriggerEvent.NODE_RETURNED)
+RULE_FIELDS = (
+    "name",
+    "event",
+    "node_code",
+    "document_kind",
+    "action",
+    "task_kind",
+    "assignee_department",
+    "assignee",
+    "due_days",
+    "notify_owner_manager",
+    "is_active",
+)
+
+
+def _require_process_admin(actor: User) -> None:
+    if not scope_for(actor).manages_org:
+        raise ValidationError(_("Only a system admin or an HR admin changes process settings."))
+
+
+def _rule_problems(rule: AutomationRule) -> dict[str, str]:
+    from pathscore.crm.choices import DocumentKind
+    from pathscore.process.selectors import published_node_codes
+
+    problems = {}
+    if rule.node_code:
+        if rule.event not in NODE_EVENTS:
+            problems["node_code"] = _("Only node events can be narrowed to a node.")
+        elif rule.node_code not in dict(published_node_codes()):
+            problems["node_code"] = _(
+                "No published template has a node with the code %(code)s."
+            ) % {"code": rule.node_code}
+    if rule.document_kind:
+        if rule.event != TriggerEvent.DOCUMENT_FEEDBACK:
+            problems["document_kind"] = _(
+                "Only customer feedback on a document can be narrowed to a document kind."
+            )
+        elif rule.document_kind not in DocumentKind.values:
+            problems["document_kind"] = _("Choose a document kind from the list.")
+    if rule.action == RuleAction.CREATE_TASK:
+        if rule.task_kind_id is None:
+            problems["task_kind"] = _("A rule that creates a task needs the task kind.")
+        elif rule.task_kind.kind != TASK_KIND:
+            problems["task_kind"] = _("Choose a hand-off task kind.")
+        if rule.assignee_department_id is None:
+            problems["assignee_department"] = _(
+                "A rule that creates a task needs the team it goes to."
+            )
+    if (
+        rule.assignee_id is not None
+        and rule.assignee_department_id is not None
+        and rule.assignee.department_id != rule.assignee_department_id
+    ):
+        problems["assignee"] = _("The assignee must belong to the chosen team.")
+    if rule.due_days > 365:
+        problems["due_days"] = _("A task is due within a year at most.")
+    return problems
+
+
+def _save_rule(rule: AutomationRule, actor: User) -> AutomationRule:
+    rule.name = (rule.name or "").strip()
+    rule.full_clean()
+    problems = _rule_problems(rule)
+    if problems:
+        raise ValidationError(problems)
+    rule._history_user = actor
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def rule_create(*, actor: User, **fields) -> AutomationRule:
+    """Add an automation rule ("on this event, create a task for that team, or notify")."""
+    _require_process_admin(actor)
+    return _save_rule(
+        AutomationRule(**{k: v for k, v in fields.items() if k in RULE_FIELDS}), actor
+    )
+
+
+@transaction.atomic
+def rule_update(*, rule: AutomationRule, actor: User, **changes) -> AutomationRule:
+    """Change a rule; tasks it already created keep pointing at it."""
+    _require_process_admin(actor)
+    for name, value in changes.items():
+        if name in RULE_FIELDS:
+            setattr(rule, name, value)
+    return _save_rule(rule, actor)
+
+
+@transaction.atomic
+def rule_set_active(*, rule: AutomationRule, actor: User, active: bool) -> AutomationRule:
+    """Switch a rule off (it stops reacting to events) or on again; it is never deleted."""
+    _require_process_admin(actor)
+    rule.is_active = active
+    rule._history_user = actor
+    rule.save(update_fields=["is_active", "updated_at"])
+    return rule
+
+
+CATEGORY_FIELDS = ("name", "name_en", "attribution", "sort_order", "is_active")
+
+
+def _category_code(name_en: str) -> str:
+    from django.utils.text import slugify
+
+    base = (slugify(name_en or "") or "category")[:32].strip("-") or "category"
+    code, number = base, 1
+    while DelayCategory.objects.filter(code=code).exists():
+        number += 1
+        code = f"{base}-{number}"
+    return code
+
+
+def _save_category(category: DelayCategory) -> DelayCategory:
+    category.name = (category.name or "").strip()
+    category.name_en = (category.name_en or "").strip()
+    category.full_clean()
+    duplicate = DelayCategory.objects.filter(name=category.name).exclude(pk=category.pk)
+    if duplicate.exists():
+        raise ValidationError({"name": _("A delay category with this name already exists.")})
+    category.save()
+    return category
+
+
+@transaction.atomic
+def delay_category_create(*, actor: User, **fields) -> DelayCategory:
+    """Add a delay category with its attribution (customer, internal, salesperson,
+    external); its code is made from the English name."""
+    _require_process_admin(actor)
+    fields = {k: v for k, v in fields.items() if k in CATEGORY_FIELDS}
+    category = DelayCategory(code=_category_code(fields.get("name_en", "")), **fields)
+    return _save_category(category)
+
+
+@transaction.atomic
+def delay_category_update(*, category: DelayCategory, actor: User, **changes) -> DelayCategory:
+    """Rename, re-attribute, reorder or (de)activate a category. Reasons already given keep
+    it; a deactivated category is no longer offered."""
+    _require_process_admin(actor)
+    for name, value in changes.items():
+        if name in CATEGORY_FIELDS:
+            setattr(category, name, value)
+    return _save_category(category)
+
+
+# --- Template editor -------------------------------------------------------------------------
+
+TEMPLATE_FIELDS = ("name", "description", "is_active")
+
+
+def _require_template_admin(actor: User | None) -> None:
+    if actor is not None and not scope_for(actor).manages_org:
+        raise ValidationError(_("Only a system admin or an HR admin edits process templates."))
+
+
+def _has_fallback_template() -> bool:
+    """Whether some active, published template takes any project (no limits)."""
+    return ProcessTemplate.objects.filter(
+        is_active=True,
+        versions__status=VersionStatus.PUBLISHED,
+        customer_types__isnull=True,
+        categories__isnull=True,
+    ).exists()
+
+
+@transaction.atomic
+def template_update(
+    *,
+    template: ProcessTemplate,
+    actor: User | None = None,
+    customer_types: Iterable[Option] | None = None,
+    categories: Iterable[Option] | None = None,
+    **changes,
+) -> ProcessTemplate:
+    """Rename, describe or (de)activate a template, and limit it to customer types and
+    project categories (none chosen: any). New projects get the published version of the
+    most specific matching template; one active template without limits must remain, so
+    every new project finds a process."""
+    _require_template_admin(actor)
+    had_fallback = _has_fallback_template()
+    for name, value in changes.items():
+        if name in TEMPLATE_FIELDS:
+            setattr(template, name, value)
+    template.name = (template.name or "").strip()
+    template.full_clean()
+    if actor is not None:
+        template._history_user = actor
+    template.save()
+    if customer_types is not None:
+        customer_types = list(customer_types)
+        if any(option.kind != "customer_type" for option in customer_types):
+            raise ValidationError({"customer_types": _("Choose customer types from the list.")})
+        template.customer_types.set(customer_types)
+    if categories is not None:
+        categories = list(categories)
+        if any(option.kind != "project_category" for option in categories):
+            raise ValidationError({"categories": _("Choose project categories from the list.")})
+        template.categories.set(categories)
+    if had_fallback and not _has_fallback_template():
+        raise ValidationError(
+            _(
+                "Keep at least one active template without limits: new projects that match no "
+                "other template follow it."
+            )
+        )
+    return template
+
+
+@transaction.atomic
+def version_discard(*, version: TemplateVersion, actor: User | None = None) -> None:
+    """Throw a draft away (a published or retired version is kept for ever)."""
+    _require_template_admin(actor)
+    _require_draft(version)
+    version.delete()

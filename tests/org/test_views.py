@@ -7,6 +7,8 @@ import io
 import re
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from pathscore.core.choices import Role, SecurityEventKind
@@ -468,7 +470,9 @@ class TestPersonForm:
         # The move is visible in the history on the person's page.
         page = client.get(f"/org/people/{person.pk}/")
         changes = {c.label: (c.old, c.new) for c in page.context["history"][0].changes}
-        assert changes["department"] == ("华东一部", "华北一部")
+        with translation.override("zh-hans"):
+            label = str(User._meta.get_field("department").verbose_name)
+        assert changes[label] == ("华东一部", "华北一部")
         assert page.context["history"][0].who == personas.hr
         # And the managers' views follow.
         assert "sales_a" in set(
@@ -573,7 +577,11 @@ class TestDepartmentForm:
         response = client.post(f"/org/departments/{personas.team_a.pk}/deactivate/", follow=True)
         assert response.status_code == 200
         messages = [str(m) for m in response.context["messages"]]
-        assert messages and any("member" in m for m in messages)
+        with translation.override("zh-hans"):
+            expected = gettext(
+                "Move or deactivate the department's active members before deactivating it."
+            )
+        assert messages == [expected]
         assert fresh(personas.team_a).is_active
 
     def test_deactivate_empty_department(self, personas, login):
