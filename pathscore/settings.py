@@ -354,6 +354,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "state" field with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "NodeStateEnum": "pathscore.process.choices.NodeState",
+        "SubmissionStateEnum": "pathscore.process.choices.SubmissionState",
+        "DelayDecisionEnum": "pathscore.process.choices.DelayDecision",
+    },
 }
 
 # --- Logging -----------------------------------------------------------------------------

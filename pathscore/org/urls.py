@@ -29,3 +29,13 @@ urlpatterns = [
         name="department-deactivate",
     ),
 ]
+
+# --- Group robots --------------------------------------------------------------------------
+
+from pathscore.org.views import robots  # noqa: E402  (appended section)
+
+urlpatterns += [
+    path("robots/", robots.RobotListView.as_view(), name="robot-list"),
+    path("robots/new/", robots.RobotCreateView.as_view(), name="robot-create"),
+    path("robots/<int:pk>/edit/", robots.RobotUpdateView.as_view(), name="robot-update"),
+]

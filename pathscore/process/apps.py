@@ -8,7 +8,14 @@ class ProcessConfig(AppConfig):
     verbose_name = _("Process")
 
     def ready(self):
-        from pathscore.process import automation, bundled, navigation, scoping  # noqa: F401
+        from pathscore.process import (  # noqa: F401  (registrations)
+            automation,
+            bundled,
+            navigation,
+            notifications,
+            scoping,
+        )
 
         automation.connect()
+        notifications.connect()
         scoping.connect()

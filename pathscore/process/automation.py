@@ -38,11 +38,20 @@ def _rules(event: str, *, node_code: str = "", document_kind: str = ""):
 
 
 def _apply(
-    rule: AutomationRule, *, project: Project, source_ref: str, title: str, feedback_at=None
+    rule: AutomationRule,
+    *,
+    project: Project,
+    source_ref: str,
+    title: str,
+    feedback_at=None,
+    relayed_by=None,
+    detail: str = "",
 ) -> None:
     if rule.action == RuleAction.CREATE_TASK and rule.task_kind and rule.assignee_department:
         services.task_create(
             project=project,
+            # Whoever passed the customer's words on: their relay time is measured.
+            created_by=relayed_by,
             kind=rule.task_kind,
             title=title,
             assignee_department=rule.assignee_department,
@@ -52,7 +61,12 @@ def _apply(
             source_event=rule.event,
             source_ref=source_ref,
             feedback_at=feedback_at,
-            description=_("Created by the rule “%(rule)s”.") % {"rule": rule.name},
+            # What the customer said travels with the task: the team starts from it.
+            description="\n".join(
+                part
+                for part in (detail, _("Created by the rule “%(rule)s”.") % {"rule": rule.name})
+                if part
+            ),
         )
     if rule.action == RuleAction.NOTIFY or rule.notify_owner_manager:
         recipients = [manager_of(project.owner)] if rule.notify_owner_manager else []
@@ -89,11 +103,16 @@ def _on_node_event(event: str):
 
 @transaction.atomic
 def on_document_feedback(*, version_id, kind, **_payload):
-    version = DocumentVersion.objects.select_related("document__project__owner__department").get(
-        pk=version_id
-    )
+    version = DocumentVersion.objects.select_related(
+        "document__project__owner__department", "feedback_recorded_by"
+    ).get(pk=version_id)
     feedback_at = (
-        timezone.make_aware(dt.datetime.combine(version.feedback_on, dt.time(9)))
+        # The feedback date has no time: count from the start of that working day, but
+        # never from later than now (feedback recorded early on the day it was given).
+        min(
+            timezone.make_aware(dt.datetime.combine(version.feedback_on, dt.time(9))),
+            timezone.now(),
+        )
         if version.feedback_on
         else None
     )
@@ -104,6 +123,9 @@ def on_document_feedback(*, version_id, kind, **_payload):
             source_ref=f"version:{version.pk}",
             title=f"{rule.task_kind or rule.name}：{version.document.title} {version.label}",
             feedback_at=feedback_at,
+            relayed_by=version.feedback_recorded_by,
+            detail=_("Customer feedback on %(version)s: %(feedback)s")
+            % {"version": version.label, "feedback": version.customer_feedback},
         )
 
 
@@ -111,7 +133,9 @@ def on_document_feedback(*, version_id, kind, **_payload):
 def on_customer_need(*, followup_id, project_id, **_payload):
     if project_id is None:
         return
-    followup = FollowUp.objects.select_related("project__owner__department").get(pk=followup_id)
+    followup = FollowUp.objects.select_related("project__owner__department", "author").get(
+        pk=followup_id
+    )
     for rule in _rules(TriggerEvent.CUSTOMER_NEED):
         _apply(
             rule,
@@ -119,6 +143,9 @@ def on_customer_need(*, followup_id, project_id, **_payload):
             source_ref=f"followup:{followup.pk}",
             title=f"{rule.task_kind or rule.name}：{followup.project.name}",
             feedback_at=followup.occurred_at,
+            relayed_by=followup.author,
+            detail=_("Customer needs: %(needs)s")
+            % {"needs": "；".join(need.text for need in followup.needs.all())},
         )
 
 

@@ -157,14 +157,16 @@ def remind_nodes(today: dt.date, counter: Counter) -> None:
 
 
 def remind_stalls(today: dt.date, counter: Counter) -> None:
-    processes = ProjectProcess.objects.filter(
-        current_node__isnull=False, current_since__isnull=False, project__status="active"
-    ).select_related("current_node__definition", "project__owner__department")
+    """Tell the owner and the manager once per stall: the current node has lasted longer
+    than its own threshold, or than 75% of past projects of the same customer type there."""
+    from pathscore.process.stalls import LEARNED_THRESHOLD, stalled_processes
+
+    processes = stalled_processes(ProjectProcess.objects.all(), today).select_related(
+        "current_node__definition", "project__owner__department"
+    )
     for process in processes:
         node = process.current_node
         age = (today - process.current_since).days
-        if age <= node.definition.stall_days:
-            continue
         owner = process.project.owner
         for recipient in (owner, manager_of(owner)):
             _send(
@@ -177,8 +179,14 @@ def remind_stalls(today: dt.date, counter: Counter) -> None:
                     _("%(project)s has been at %(node)s for %(days)d days")
                     % {"project": process.project.name, "node": node.definition.name, "days": age}
                 ),
-                body=lambda node=node: (
-                    _("The threshold for this node is %(days)d days.")
+                body=lambda process=process, node=node: (
+                    _(
+                        "75%% of past projects of this customer type finished this node within "
+                        "%(days)d days (%(samples)d projects)."
+                    )
+                    % {"days": process.learned_days, "samples": process.learned_samples}
+                    if process.stall_reason == LEARNED_THRESHOLD
+                    else _("The threshold for this node is %(days)d days.")
                     % {"days": node.definition.stall_days}
                 ),
                 url=process.project.get_absolute_url(),

@@ -4,22 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 
 from pathscore.core.choices import Role
 from pathscore.core.scoping import Scope, scope_for, subtree_q
 from pathscore.crm.choices import ProjectStatus
 from pathscore.crm.models import DocumentVersion, Project
+from pathscore.org.models import User
 from pathscore.process.choices import (
     OPEN_STATES,
     DelayDecision,
     NodeState,
     ReviewerRole,
     SubmissionState,
+    TaskState,
     VersionStatus,
 )
 from pathscore.process.models import (
     DelayReason,
+    HandoffTask,
+    NodeDefinition,
     NodeInstance,
     ProjectProcess,
     Submission,
@@ -212,3 +235,174 @@ def first_rows_and_total(queryset, limit: int = PANEL_LIMIT) -> tuple[list, int]
     """The first ``limit`` rows and how many there are in all, in one query."""
     rows = list(queryset.annotate(total=Window(Count("pk")))[:limit])
     return rows, (rows[0].total if rows else 0)
+
+
+# --- Hand-off tasks ------------------------------------------------------------------------
+
+
+def _task_related(queryset):
+    return queryset.select_related(
+        "project__customer", "kind", "assignee_department", "assignee", "created_by"
+    )
+
+
+def _for_me_q(user) -> Q:
+    """Tasks handed to ``user`` or to ``user``'s team."""
+    q = Q(assignee_id=user.pk)
+    if user.department_id:
+        q |= Q(assignee_department_id=user.department_id)
+    return q
+
+
+def tasks_for_list(viewer):
+    """Hand-off tasks ``viewer`` may see: their own team's first, then open before done,
+    the soonest due first."""
+    return (
+        _task_related(HandoffTask.objects.visible_to(viewer))
+        .annotate(
+            for_me=Case(When(_for_me_q(viewer), then=Value(0)), default=Value(1)),
+            finished=Case(
+                When(state=TaskState.DONE, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("for_me", "finished", "due_date", "pk")
+    )
+
+
+def task_for_page(viewer):
+    """The queryset a task's page looks its object up in."""
+    return HandoffTask.objects.visible_to(viewer).select_related(
+        "project__customer",
+        "project__owner",
+        "kind",
+        "assignee_department",
+        "assignee",
+        "created_by",
+        "acknowledged_by",
+        "done_by",
+        "rule",
+    )
+
+
+def tasks_for_project(project: Project, viewer):
+    """A project's hand-off tasks the viewer may see: open ones first, soonest due first."""
+    return (
+        HandoffTask.objects.visible_to(viewer)
+        .filter(project=project)
+        .select_related(
+            "kind", "assignee_department", "assignee", "created_by", "acknowledged_by", "done_by"
+        )
+        .annotate(
+            finished=Case(
+                When(state=TaskState.DONE, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("finished", "due_date", "pk")
+    )
+
+
+def team_open_tasks(user):
+    """Open and acknowledged tasks of ``user``'s team (or handed to ``user``), the soonest
+    due first: the technical team's home panel."""
+    return (
+        _task_related(HandoffTask.objects.visible_to(user))
+        .open()
+        .filter(_for_me_q(user))
+        .order_by("due_date", "pk")
+    )
+
+
+def response_times(tasks, *, today: dt.date) -> list[dict]:
+    """The response clock per team and per task kind, computed in the database: how many
+    tasks, how many acknowledged and done, how many open and overdue, and the average time
+    from creation to acknowledgement and to done. One row per team, each with its kinds."""
+    to_acknowledge = ExpressionWrapper(
+        F("acknowledged_at") - F("created_at"), output_field=DurationField()
+    )
+    to_done = ExpressionWrapper(F("done_at") - F("created_at"), output_field=DurationField())
+    not_done = ~Q(state=TaskState.DONE)
+    measures = {
+        "total": Count("pk"),
+        "acknowledged": Count("acknowledged_at"),
+        "done": Count("done_at"),
+        "open": Count("pk", filter=not_done),
+        "overdue": Count("pk", filter=not_done & Q(due_date__lt=today)),
+        "avg_to_acknowledge": Avg(to_acknowledge),
+        "avg_to_done": Avg(to_done),
+    }
+    base = tasks.order_by()
+    by_kind = list(
+        base.values(
+            "assignee_department",
+            "assignee_department__name",
+            "kind",
+            "kind__name",
+            "kind__name_en",
+        )
+        .annotate(**measures)
+        .order_by("assignee_department__name", "assignee_department", "kind__sort_order", "kind")
+    )
+    by_team = list(
+        base.values("assignee_department", "assignee_department__name")
+        .annotate(**measures)
+        .order_by("assignee_department__name", "assignee_department")
+    )
+    english = (get_language() or "").startswith("en")
+    for row in by_kind:
+        row["kind_label"] = (english and row["kind__name_en"]) or row["kind__name"]
+    for team in by_team:
+        team["kinds"] = [
+            row for row in by_kind if row["assignee_department"] == team["assignee_department"]
+        ]
+    return by_team
+
+
+def relay_times(tasks) -> list[dict]:
+    """How fast each salesperson passed customer feedback on: from when the customer gave
+    it (``feedback_at``) to when the hand-off task existed, averaged in the database.
+
+    The task's creator is the one who relayed it (automation records who entered the
+    feedback); a task without a creator counts for the project's owner."""
+    relay = ExpressionWrapper(F("created_at") - F("feedback_at"), output_field=DurationField())
+    rows = list(
+        tasks.filter(feedback_at__isnull=False)
+        .order_by()
+        .annotate(
+            person=Coalesce("created_by_id", "project__owner_id", output_field=IntegerField())
+        )
+        .values("person")
+        .annotate(count=Count("pk"), avg_relay=Avg(relay), max_relay=Max(relay))
+        .order_by("avg_relay", "person")
+    )
+    people = User.objects.in_bulk([row["person"] for row in rows])
+    for row in rows:
+        row["person"] = people.get(row["person"])
+    return rows
+
+
+def published_node_codes() -> list[tuple[str, str]]:
+    """(code, name) of every node in a published template version, each code once."""
+    seen: dict[str, str] = {}
+    rows = (
+        NodeDefinition.objects.filter(version__status=VersionStatus.PUBLISHED)
+        .order_by("version__template__name", "order")
+        .values_list("code", "name")
+    )
+    for code, name in rows:
+        seen.setdefault(code, name)
+    return list(seen.items())
+
+
+# --- Stalls --------------------------------------------------------------------------------
+
+
+def stalled_projects(viewer, today: dt.date | None = None):
+    """Stalled projects ``viewer`` may see, each with the threshold it passed (the node's
+    own, or the 75th percentile learned from past projects): see ``process.stalls``."""
+    from pathscore.process import stalls
+
+    return stalls.stalled_projects(viewer, today)

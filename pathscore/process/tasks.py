@@ -10,3 +10,13 @@ from pathscore.process.reminders import run_reminders
 def send_reminders():
     """Every ten minutes; idempotent, so overlapping runs on several workers are harmless."""
     return dict(run_reminders())
+
+
+# 18:40 UTC is 02:40 in China: the night, when nobody is working.
+@db_periodic_task(crontab(hour="18", minute="40"))
+def refresh_stall_thresholds():
+    """Daily: relearn the 75th-percentile stall thresholds from approved nodes. Idempotent
+    (an upsert per node code and customer type), so a second run or worker is harmless."""
+    from pathscore.process.stalls import refresh_thresholds
+
+    return refresh_thresholds()
