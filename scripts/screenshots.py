@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--user", default="liqiang")
     parser.add_argument("--password", default="pathscore-demo")
-    parser.add_argument("--out", default="/tmp/shots")
+    parser.add_argument("--out", default="var/screenshots")
     parser.add_argument("--lang", default="")
     parser.add_argument("paths", nargs="*", default=["/"])
     args = parser.parse_args()
