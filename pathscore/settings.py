@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "pathscore.org",
     "pathscore.crm",
     "pathscore.process",
+    "pathscore.scoring",
     "pathscore.demo",
 ]
 

@@ -1,0 +1,51 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Dimension(models.TextChoices):
+    PROCESS = "process", _("Process")
+    ABILITY = "ability", _("Ability")
+    ATTITUDE = "attitude", _("Attitude")
+    RESULTS = "results", _("Results")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class RuleKind(models.TextChoices):
+    TARGET = "target", _("Against a target")
+    BANDS = "bands", _("In bands")
+    TEAM_RELATIVE = "team_relative", _("Relative to the team average")
+    PERCENTILE = "percentile", _("Percentile within the team")
+
+
+class ScorecardStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    CUSTOM = "custom", _("Custom")
+
+
+class PeriodState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", _("Published")
+
+
+class AppealState(models.TextChoices):
+    OPEN = "open", _("Open")
+    UPHELD = "upheld", _("Upheld")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RatingSource(models.TextChoices):
+    SURVEY = "survey", _("Survey")
+    CALL = "call", _("Phone call")
+    VISIT = "visit", _("Visit")

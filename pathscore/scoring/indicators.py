@@ -1,0 +1,64 @@
+"""The indicator catalogue: each indicator's definition, computed from the records.
+
+An indicator is registered once with a code, names, a dimension, a unit, a direction and
+two functions:
+
+* ``compute(person_ids, start, end, params) -> {person_id: Decimal}`` — the value for each
+  person over the period ``[start, end]`` (dates, inclusive), aggregated in SQL. Every
+  person asked for gets a value (0 when they did nothing), and each record is credited to
+  the person who did it (the follow-up's author, the node's submitter), not to whoever
+  owns the project today.
+* ``evidence(person, start, end, params) -> QuerySet`` — the records behind one person's
+  value, for the "why is my on-time rate 80%?" link on the score page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.utils.functional import Promise
+
+ComputeFn = Callable[[list[int], date, date, dict], dict[int, Decimal]]
+EvidenceFn = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: Promise | str
+    dimension: str
+    unit: Promise | str
+    direction: str
+    definition: Promise | str
+    compute: ComputeFn
+    evidence: EvidenceFn | None = None
+    #: Default parameters (e.g. the from/to nodes of a stage conversion rate).
+    params: dict = field(default_factory=dict)
+
+
+_catalogue: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    _catalogue[indicator.code] = indicator
+    return indicator
+
+
+def get(code: str) -> Indicator:
+    return _catalogue[code]
+
+
+def catalogue() -> list[Indicator]:
+    return list(_catalogue.values())
+
+
+def compute(
+    code: str, person_ids: list[int], start: date, end: date, params: dict | None = None
+) -> dict[int, Decimal]:
+    indicator = get(code)
+    merged = {**indicator.params, **(params or {})}
+    values = indicator.compute(list(person_ids), start, end, merged)
+    return {pk: Decimal(values.get(pk, 0) or 0) for pk in person_ids}

@@ -1,0 +1,26 @@
+from pathscore.scoring.models.activities import (
+    Attendance,
+    Commendation,
+    CustomerRating,
+    QualityRating,
+    TrainingCourse,
+    TrainingSession,
+)
+from pathscore.scoring.models.periods import Adjustment, Appeal, Period, Result
+from pathscore.scoring.models.scorecards import Scorecard, ScorecardDimension, ScorecardItem
+
+__all__ = [
+    "Adjustment",
+    "Appeal",
+    "Attendance",
+    "Commendation",
+    "CustomerRating",
+    "Period",
+    "QualityRating",
+    "Result",
+    "Scorecard",
+    "ScorecardDimension",
+    "ScorecardItem",
+    "TrainingCourse",
+    "TrainingSession",
+]
