@@ -10,7 +10,7 @@ import argparse
 import getpass
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404 - runs our own web server and job consumer only
 import sys
 import time
 
@@ -113,7 +113,8 @@ def _web_command(host: str, port: int, workers: int) -> list[str]:
 
 def _run_together(commands: list[list[str]]) -> int:
     """Run the web server and the job consumer; stop both when either stops or on Ctrl-C."""
-    processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
+    # Fixed argument lists built from sys.executable; no shell, no user input.
+    processes = [subprocess.Popen(command) for command in commands]  # noqa: S603  # nosec B603
 
     def stop(*_):
         for process in processes:
@@ -148,7 +149,7 @@ def cmd_serve(args) -> None:
 def cmd_worker(args) -> None:
     """Run a background job consumer (exactly one per installation runs periodic tasks)."""
     _setup_django()
-    os.execv(sys.executable, _worker_command(periodic=not args.no_periodic))  # noqa: S606
+    os.execv(sys.executable, _worker_command(periodic=not args.no_periodic))  # noqa: S606  # nosec B606
 
 
 def cmd_demo(args) -> None:

@@ -25,7 +25,8 @@ DEMO_SEED = 20261126
 class DemoContext:
     today: date
     password: str
-    rng: random.Random = field(default_factory=lambda: random.Random(DEMO_SEED))
+    # Deterministic demo data, not security: the same company every run.
+    rng: random.Random = field(default_factory=lambda: random.Random(DEMO_SEED))  # nosec B311
     #: Objects earlier parts created, for later parts to build on (e.g. "people").
     shared: dict = field(default_factory=dict)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pathscore.core.choices import Role
 
-PASSWORD = "persona-pass-2026"
+PASSWORD = "persona-pass-2026"  # nosec B105 - test accounts in throw-away databases
 
 #: Persona names, in the order the authorisation tests try them.
 PERSONA_NAMES = (
