@@ -10,7 +10,7 @@ import argparse
 import getpass
 import os
 import signal
-import subprocess  # nosec B404 - runs our own web server and job consumer only
+import subprocess  # nosec B404
 import sys
 import time
 
@@ -149,7 +149,8 @@ def cmd_serve(args) -> None:
 def cmd_worker(args) -> None:
     """Run a background job consumer (exactly one per installation runs periodic tasks)."""
     _setup_django()
-    os.execv(sys.executable, _worker_command(periodic=not args.no_periodic))  # noqa: S606  # nosec B606
+    # Replaces this process with our own job consumer; no shell, no user input.
+    os.execv(sys.executable, _worker_command(periodic=not args.no_periodic))  # noqa: S606 # nosec
 
 
 def cmd_demo(args) -> None:

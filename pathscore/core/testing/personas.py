@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from pathscore.core.choices import Role
 
-PASSWORD = "persona-pass-2026"  # nosec B105 - test accounts in throw-away databases
+# Test accounts live in throw-away databases only.
+PASSWORD = "persona-pass-2026"  # nosec B105
 
 #: Persona names, in the order the authorisation tests try them.
 PERSONA_NAMES = (
