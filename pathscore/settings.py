@@ -360,6 +360,9 @@ SPECTACULAR_SETTINGS = {
         "NodeStateEnum": "pathscore.process.choices.NodeState",
         "SubmissionStateEnum": "pathscore.process.choices.SubmissionState",
         "DelayDecisionEnum": "pathscore.process.choices.DelayDecision",
+        "ProjectStatusEnum": "pathscore.crm.choices.ProjectStatus",
+        # Template versions and scorecards share one draft/published/retired choice set.
+        "PublicationStatusEnum": "pathscore.scoring.choices.ScorecardStatus",
     },
 }
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("inbox/", include("pathscore.notify.urls")),
     path("", include("pathscore.crm.urls")),
     path("process/", include("pathscore.process.urls")),
+    path("scoring/", include("pathscore.scoring.urls")),
     path("security-log/", SecurityLogView.as_view(), name="security-log"),
     path("api/", include("pathscore.api.urls")),
     path("admin/", admin.site.urls),

@@ -35,8 +35,8 @@ def _is_transactional(request) -> bool:
 @pytest.fixture(autouse=True)
 def _bundled_defaults(request):
     """Transactional tests (and the live server) empty every table between tests, the
-    option lists and bundled process templates that migrations seed included: put them
-    back, exactly as a fresh installation has them."""
+    option lists, bundled process templates and the default scorecard that migrations
+    seed included: put them back, exactly as a fresh installation has them."""
     if not _is_transactional(request):
         return
     request.getfixturevalue("transactional_db")
@@ -47,3 +47,7 @@ def _bundled_defaults(request):
 
     seed_options()
     seed_defaults(apps)
+
+    from pathscore.scoring.bundled import seed_default_scorecard
+
+    seed_default_scorecard(apps)

@@ -9,12 +9,14 @@ from rest_framework.routers import DefaultRouter
 from pathscore.crm.api import urls as crm_api
 from pathscore.org.api.views import DepartmentViewSet, MeView, UserViewSet
 from pathscore.process.api import urls as process_api
+from pathscore.scoring.api import urls as scoring_api
 
 router = DefaultRouter()
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("users", UserViewSet, basename="user")
 crm_api.register(router)
 process_api.register(router)
+scoring_api.register(router)
 
 urlpatterns = [
     path("v1/me/", MeView.as_view(), name="api-me"),

@@ -6,3 +6,9 @@ class ScoringConfig(AppConfig):
     name = "pathscore.scoring"
     label = "scoring"
     verbose_name = _("Evaluation")
+
+    def ready(self):
+        from pathscore.scoring import (
+            catalogue,  # noqa: F401  (registers the indicators)
+            navigation,  # noqa: F401  (menu entries)
+        )

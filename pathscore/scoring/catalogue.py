@@ -1,0 +1,884 @@
+"""Every indicator of the evaluation, defined over the records (docs/indicators.md).
+
+Each ``compute`` runs one or two aggregate queries for all the people asked for at once;
+each ``evidence`` returns the records behind one person's value. A record is credited to
+the person who did it (the follow-up's author, the node's submitter, the uploader), never
+to whoever owns the project today.
+
+Periods are local dates ``[start, end]``, both included. A record with a date field
+(``signed_on``, ``rated_on``, ``held_on``, ``completed_on``, ``planned_due``) counts when
+that date lies in the period; a record with a timestamp counts when the timestamp falls
+between the start of ``start`` and the end of ``end`` in the company's time zone.
+
+Rates are percentages (0–100); amounts are in 10 000 CNY (万元).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from pathscore.core.choices import Role
+from pathscore.crm import selectors as crm_selectors
+from pathscore.crm.choices import MilestoneKind, ProjectStatus, TermState
+from pathscore.crm.models import ContractMilestone, ContractTerm, CustomerNeed, FollowUp, Project
+from pathscore.org.models import RoleGrant, User
+from pathscore.process.choices import NodeState
+from pathscore.process.models import HandoffTask, NodeDefinition, NodeInstance
+from pathscore.scoring.choices import Dimension, Direction
+from pathscore.scoring.indicators import Indicator, register
+from pathscore.scoring.models import Attendance, CustomerRating, QualityRating
+
+HIGHER, LOWER = Direction.HIGHER.value, Direction.LOWER.value
+PROCESS, ABILITY = Dimension.PROCESS.value, Dimension.ABILITY.value
+ATTITUDE, RESULTS = Dimension.ATTITUDE.value, Dimension.RESULTS.value
+
+UNIT_COUNT = pgettext_lazy("indicator unit", "count")
+UNIT_PERCENT = "%"
+UNIT_DAYS = pgettext_lazy("indicator unit", "days")
+UNIT_HOURS = pgettext_lazy("indicator unit", "hours")
+UNIT_POINTS = pgettext_lazy("indicator unit", "points")
+UNIT_10K_CNY = pgettext_lazy("indicator unit", "10k CNY")
+
+HUNDRED = Decimal("100")
+TWO_PLACES = Decimal("0.01")
+#: A follow-up within this many days of a planned next action is that action done.
+PLANNED_WINDOW_DAYS = 3
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def _q2(value) -> Decimal:
+    return Decimal(str(value)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _rate(part, whole) -> Decimal:
+    """``part / whole`` as a percentage with two decimals; 0 when nothing counted."""
+    if not whole:
+        return Decimal("0.00")
+    return _q2(Decimal(part) * HUNDRED / Decimal(whole))
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _between(field: str, start: dt.date, end: dt.date) -> Q:
+    """A timestamp ``field`` within the local days ``start``..``end`` (both included)."""
+    return Q(
+        **{
+            f"{field}__gte": _day_start(start),
+            f"{field}__lt": _day_start(end + dt.timedelta(days=1)),
+        }
+    )
+
+
+def _on(field: str, start: dt.date, end: dt.date) -> Q:
+    """A date ``field`` within ``start``..``end`` (both included)."""
+    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+
+
+def _counts(queryset, person_field: str, person_ids) -> dict[int, int]:
+    rows = (
+        queryset.filter(**{f"{person_field}__in": person_ids})
+        .order_by()
+        .values(person_field)
+        .annotate(n=Count("pk", distinct=True))
+        .values_list(person_field, "n")
+    )
+    return dict(rows)
+
+
+def _as_decimal(values: dict) -> dict[int, Decimal]:
+    return {pk: Decimal(value) for pk, value in values.items()}
+
+
+def _technical_people():
+    return RoleGrant.objects.filter(role=Role.TECHNICAL_SUPPORT).values("user_id")
+
+
+# --- Process -------------------------------------------------------------------------------
+
+
+def _followups(start, end):
+    return FollowUp.objects.filter(_between("occurred_at", start, end))
+
+
+def followup_count(person_ids, start, end, params):
+    return _as_decimal(_counts(_followups(start, end), "author", person_ids))
+
+
+def followup_count_evidence(person, start, end, params):
+    return (
+        _followups(start, end)
+        .filter(author=person)
+        .select_related("customer", "project", "mode")
+        .order_by("-occurred_at")
+    )
+
+
+def _doer():
+    """A node's doer: who submitted it, or (never submitted) the project's owner."""
+    return Coalesce("submitted_by", "project__owner")
+
+
+def _nodes_due(start, end):
+    return (
+        NodeInstance.objects.filter(_on("planned_due", start, end))
+        .exclude(state=NodeState.SKIPPED)
+        .annotate(doer=_doer())
+    )
+
+
+def node_completion_rate(person_ids, start, end, params):
+    rows = (
+        _nodes_due(start, end)
+        .filter(doer__in=person_ids)
+        .order_by()
+        .values("doer")
+        .annotate(due=Count("pk"), approved=Count("pk", filter=Q(state=NodeState.APPROVED)))
+    )
+    return {row["doer"]: _rate(row["approved"], row["due"]) for row in rows}
+
+
+def node_completion_rate_evidence(person, start, end, params):
+    return (
+        _nodes_due(start, end)
+        .filter(doer=person.pk)
+        .annotate(
+            done=Case(
+                When(state=NodeState.APPROVED, then=Value(True)),
+                default=Value(False),
+            )
+        )
+        .select_related("definition", "project")
+        .order_by("planned_due", "pk")
+    )
+
+
+def _approved_submitted(start, end):
+    """Approved nodes whose (last) submission falls in the period."""
+    return NodeInstance.objects.filter(state=NodeState.APPROVED).filter(
+        _between("submitted_at", start, end)
+    )
+
+
+def node_on_time_rate(person_ids, start, end, params):
+    rows = (
+        _approved_submitted(start, end)
+        .filter(submitted_by__in=person_ids)
+        .order_by()
+        .values("submitted_by")
+        .annotate(total=Count("pk"), on_time=Count("pk", filter=Q(days_late=0)))
+    )
+    return {row["submitted_by"]: _rate(row["on_time"], row["total"]) for row in rows}
+
+
+def node_on_time_rate_evidence(person, start, end, params):
+    """The nodes, each with ``on_time`` (False marks the late ones and ``days_late``)."""
+    return (
+        _approved_submitted(start, end)
+        .filter(submitted_by=person)
+        .annotate(
+            on_time=Case(When(days_late=0, then=Value(True)), default=Value(False)),
+        )
+        .select_related("definition", "project")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def _conversions(end, params):
+    from_code = params.get("from_node") or "first-visit"
+    to_code = params.get("to_node") or "requirement-report"
+    reached = NodeInstance.objects.filter(
+        project=OuterRef("project"),
+        definition__code=to_code,
+        state=NodeState.APPROVED,
+        completed_on__lte=end,
+    )
+    return NodeInstance.objects.filter(
+        definition__code=from_code, state=NodeState.APPROVED, completed_on__lte=end
+    ).annotate(doer=_doer(), converted=Exists(reached))
+
+
+def stage_conversion_rate(person_ids, start, end, params):
+    rows = (
+        _conversions(end, params)
+        .filter(doer__in=person_ids)
+        .order_by()
+        .values("doer")
+        .annotate(total=Count("pk"), converted_n=Count("pk", filter=Q(converted=True)))
+    )
+    return {row["doer"]: _rate(row["converted_n"], row["total"]) for row in rows}
+
+
+def stage_conversion_rate_evidence(person, start, end, params):
+    """The from-nodes the person completed, each with ``converted``."""
+    return (
+        _conversions(end, params)
+        .filter(doer=person.pk)
+        .select_related("definition", "project")
+        .order_by("completed_on", "pk")
+    )
+
+
+def _cycle_followups(start, end):
+    return _followups(start, end).filter(project__status=ProjectStatus.ACTIVE)
+
+
+def followup_cycle(person_ids, start, end, params):
+    """Mean gap between consecutive follow-ups of one author on one project.
+
+    The mean of the consecutive gaps on a project is (last − first) / (n − 1), so the
+    mean over all projects is Σ(last − first) / Σ(n − 1): one grouped query.
+    Someone with no two follow-ups on an active project in the period gets the period's
+    length in days (nothing measured is no better than one follow-up per period).
+    """
+    rows = (
+        _cycle_followups(start, end)
+        .filter(author__in=person_ids)
+        .order_by()
+        .values("author", "project")
+        .annotate(first=Min("occurred_at"), last=Max("occurred_at"), n=Count("pk"))
+        .filter(n__gt=1)
+    )
+    span = defaultdict(float)
+    gaps = defaultdict(int)
+    for row in rows:
+        span[row["author"]] += (row["last"] - row["first"]).total_seconds()
+        gaps[row["author"]] += row["n"] - 1
+    period_days = Decimal((end - start).days + 1)
+    return {
+        pk: _q2(span[pk] / 86400 / gaps[pk]) if gaps.get(pk) else period_days for pk in person_ids
+    }
+
+
+def followup_cycle_evidence(person, start, end, params):
+    return (
+        _cycle_followups(start, end)
+        .filter(author=person)
+        .select_related("customer", "project", "mode")
+        .order_by("project_id", "occurred_at")
+    )
+
+
+def proposal_revision_count(person_ids, start, end, params):
+    people = User.objects.filter(pk__in=person_ids)
+    return _as_decimal(crm_selectors.revision_counts_by_uploader(people, start, end))
+
+
+def proposal_revision_count_evidence(person, start, end, params):
+    return (
+        crm_selectors.proposal_revisions()
+        .filter(uploaded_by=person)
+        .filter(_between("uploaded_at", start, end))
+        .select_related("document__project")
+        .order_by("uploaded_at", "pk")
+    )
+
+
+def _relayed_tasks(start, end):
+    return HandoffTask.objects.filter(_between("created_at", start, end)).filter(
+        feedback_at__isnull=False
+    )
+
+
+def feedback_relay_time(person_ids, start, end, params):
+    rows = (
+        _relayed_tasks(start, end)
+        .filter(created_by__in=person_ids)
+        .order_by()
+        .values("created_by")
+        .annotate(
+            total=Sum(
+                ExpressionWrapper(F("created_at") - F("feedback_at"), output_field=DurationField())
+            ),
+            n=Count("pk"),
+        )
+    )
+    return {
+        row["created_by"]: _q2(max(row["total"].total_seconds(), 0) / 3600 / row["n"])
+        for row in rows
+    }
+
+
+def feedback_relay_time_evidence(person, start, end, params):
+    return (
+        _relayed_tasks(start, end)
+        .filter(created_by=person)
+        .annotate(
+            relay=ExpressionWrapper(
+                F("created_at") - F("feedback_at"), output_field=DurationField()
+            )
+        )
+        .select_related("project", "kind", "assignee_department")
+        .order_by("created_at", "pk")
+    )
+
+
+def _joint_followups(start, end):
+    return _followups(start, end).filter(participants__in=_technical_people()).distinct()
+
+
+def _created_tasks(start, end):
+    return HandoffTask.objects.filter(_between("created_at", start, end))
+
+
+def cross_team_interactions(person_ids, start, end, params):
+    joint = _counts(_joint_followups(start, end), "author", person_ids)
+    tasks = _counts(_created_tasks(start, end), "created_by", person_ids)
+    return {pk: Decimal(joint.get(pk, 0) + tasks.get(pk, 0)) for pk in person_ids}
+
+
+def cross_team_interactions_evidence(person, start, end, params):
+    """Two lists: the joint follow-ups and the hand-off tasks."""
+    return [
+        _joint_followups(start, end)
+        .filter(author=person)
+        .select_related("customer", "project", "mode")
+        .order_by("occurred_at"),
+        _created_tasks(start, end)
+        .filter(created_by=person)
+        .select_related("project", "kind", "assignee_department")
+        .order_by("created_at", "pk"),
+    ]
+
+
+# --- Ability -------------------------------------------------------------------------------
+
+
+def _customer_ratings(start, end):
+    return CustomerRating.objects.filter(_on("rated_on", start, end))
+
+
+def customer_feedback_rating(person_ids, start, end, params):
+    # ((knowledge + communication) / 2) / 5 × 100 = (knowledge + communication) × 10
+    rows = (
+        _customer_ratings(start, end)
+        .filter(person__in=person_ids)
+        .order_by()
+        .values("person")
+        .annotate(total=Sum(F("domain_knowledge") + F("communication")), n=Count("pk"))
+    )
+    return {row["person"]: _q2(Decimal(row["total"] * 10) / row["n"]) for row in rows}
+
+
+def customer_feedback_rating_evidence(person, start, end, params):
+    return (
+        _customer_ratings(start, end)
+        .filter(person=person)
+        .select_related("customer", "project")
+        .order_by("rated_on", "pk")
+    )
+
+
+def _quality_ratings(start, end):
+    return QualityRating.objects.filter(_on("rated_on", start, end))
+
+
+def _reviewed_nodes(start, end):
+    return NodeInstance.objects.filter(
+        state=NodeState.APPROVED, quality_score__isnull=False
+    ).filter(_on("completed_on", start, end))
+
+
+def quality_score(person_ids, start, end, params):
+    totals = defaultdict(Decimal)
+    counts = defaultdict(int)
+    ratings = (
+        _quality_ratings(start, end)
+        .filter(person__in=person_ids)
+        .order_by()
+        .values("person")
+        .annotate(total=Sum("score"), n=Count("pk"))
+        .values_list("person", "total", "n")
+    )
+    nodes = (
+        _reviewed_nodes(start, end)
+        .filter(submitted_by__in=person_ids)
+        .order_by()
+        .values("submitted_by")
+        .annotate(total=Sum("quality_score"), n=Count("pk"))
+        .values_list("submitted_by", "total", "n")
+    )
+    for pk, total, n in [*ratings, *nodes]:
+        totals[pk] += Decimal(str(total))
+        counts[pk] += n
+    return {pk: _q2(totals[pk] / counts[pk]) for pk in counts}
+
+
+def quality_score_evidence(person, start, end, params):
+    """Two lists: the quality ratings of their versions and their reviewed nodes."""
+    return [
+        _quality_ratings(start, end)
+        .filter(person=person)
+        .select_related("version__document__project", "rated_by")
+        .order_by("rated_on", "pk"),
+        _reviewed_nodes(start, end)
+        .filter(submitted_by=person)
+        .select_related("definition", "project")
+        .order_by("completed_on", "pk"),
+    ]
+
+
+def _terms(start, end):
+    return ContractTerm.objects.filter(_between("updated_at", start, end))
+
+
+def terms_agreed_rate(person_ids, start, end, params):
+    rows = (
+        _terms(start, end)
+        .filter(updated_by__in=person_ids)
+        .order_by()
+        .values("updated_by")
+        .annotate(total=Count("pk"), agreed=Count("pk", filter=Q(state=TermState.AGREED)))
+    )
+    return {row["updated_by"]: _rate(row["agreed"], row["total"]) for row in rows}
+
+
+def terms_agreed_rate_evidence(person, start, end, params):
+    return (
+        _terms(start, end)
+        .filter(updated_by=person)
+        .select_related("project")
+        .order_by("project_id", "topic", "pk")
+    )
+
+
+# --- Attitude ------------------------------------------------------------------------------
+
+
+def _required_attendances(start, end):
+    return Attendance.objects.filter(required=True).filter(_on("session__held_on", start, end))
+
+
+def training_participation_rate(person_ids, start, end, params):
+    rows = (
+        _required_attendances(start, end)
+        .filter(person__in=person_ids)
+        .order_by()
+        .values("person")
+        .annotate(total=Count("pk"), attended_n=Count("pk", filter=Q(attended=True)))
+    )
+    return {row["person"]: _rate(row["attended_n"], row["total"]) for row in rows}
+
+
+def training_participation_rate_evidence(person, start, end, params):
+    return (
+        _required_attendances(start, end)
+        .filter(person=person)
+        .select_related("session__course")
+        .order_by("session__held_on", "pk")
+    )
+
+
+def _unplanned_followups(start, end):
+    """Follow-ups that did not carry out a next action the same author had planned on the
+    same project for a day within ±3 days of the follow-up's (local) day."""
+    window = dt.timedelta(days=PLANNED_WINDOW_DAYS)
+    day = TruncDate("occurred_at", tzinfo=timezone.get_current_timezone())
+    planned = FollowUp.objects.filter(
+        author=OuterRef("author"),
+        project=OuterRef("project"),
+        occurred_at__lt=OuterRef("occurred_at"),
+        next_action_date__gte=OuterRef("window_from"),
+        next_action_date__lte=OuterRef("window_to"),
+    ).exclude(next_action="")
+    return (
+        _followups(start, end)
+        .annotate(
+            window_from=ExpressionWrapper(day - window, output_field=DateField()),
+            window_to=ExpressionWrapper(day + window, output_field=DateField()),
+        )
+        .annotate(was_planned=Exists(planned))
+        .filter(was_planned=False)
+    )
+
+
+def _handled_needs(start, end):
+    return CustomerNeed.objects.filter(_between("handled_at", start, end))
+
+
+def initiative(person_ids, start, end, params):
+    unplanned = _counts(_unplanned_followups(start, end), "author", person_ids)
+    needs = _counts(_handled_needs(start, end), "handled_by", person_ids)
+    return {pk: Decimal(unplanned.get(pk, 0) + needs.get(pk, 0)) for pk in person_ids}
+
+
+def initiative_evidence(person, start, end, params):
+    """Two lists: the unplanned follow-ups and the customer needs they handled."""
+    return [
+        _unplanned_followups(start, end)
+        .filter(author=person)
+        .select_related("customer", "project", "mode")
+        .order_by("occurred_at", "pk"),
+        _handled_needs(start, end)
+        .filter(handled_by=person)
+        .select_related("followup__customer", "followup__project")
+        .order_by("handled_at", "pk"),
+    ]
+
+
+# --- Results -------------------------------------------------------------------------------
+
+
+def _signed_projects(start, end):
+    signer = ContractMilestone.objects.filter(
+        project=OuterRef("pk"), kind=MilestoneKind.SIGNED
+    ).values("recorded_by")[:1]
+    return (
+        Project.objects.filter(status=ProjectStatus.WON)
+        .filter(_on("signed_on", start, end))
+        .annotate(signer=Coalesce(Subquery(signer), "owner", output_field=BigIntegerField()))
+    )
+
+
+def _signed_by_person(person_ids, start, end):
+    return (
+        _signed_projects(start, end)
+        .filter(signer__in=person_ids)
+        .order_by()
+        .values("signer")
+        .annotate(n=Count("pk"), amount=Sum("signed_amount"))
+    )
+
+
+def contracts_signed(person_ids, start, end, params):
+    return {row["signer"]: Decimal(row["n"]) for row in _signed_by_person(person_ids, start, end)}
+
+
+def signed_amount(person_ids, start, end, params):
+    return {
+        row["signer"]: _q2(Decimal(str(row["amount"] or 0)) / Decimal("10000"))
+        for row in _signed_by_person(person_ids, start, end)
+    }
+
+
+def signed_projects_evidence(person, start, end, params):
+    return (
+        _signed_projects(start, end)
+        .filter(signer=person.pk)
+        .select_related("customer", "owner")
+        .order_by("signed_on", "pk")
+    )
+
+
+def _approved_in(start, end):
+    return NodeInstance.objects.filter(state=NodeState.APPROVED).filter(
+        _on("completed_on", start, end)
+    )
+
+
+def pipeline_advanced(person_ids, start, end, params):
+    """Σ order / (nodes of the template version) over the nodes approved in the period."""
+    node_total = (
+        NodeDefinition.objects.filter(version=OuterRef("definition__version"))
+        .order_by()
+        .values("version")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        _approved_in(start, end)
+        .filter(submitted_by__in=person_ids)
+        .annotate(of=Subquery(node_total, output_field=IntegerField()))
+        .order_by()
+        .values("submitted_by", "order", "of")
+        .annotate(n=Count("pk"))
+    )
+    totals = defaultdict(Decimal)
+    for row in rows:
+        if row["of"]:
+            totals[row["submitted_by"]] += Decimal(row["n"] * row["order"]) / Decimal(row["of"])
+    return {pk: _q2(total) for pk, total in totals.items()}
+
+
+def approved_nodes_evidence(person, start, end, params):
+    return (
+        _approved_in(start, end)
+        .filter(submitted_by=person)
+        .select_related("definition", "project")
+        .order_by("completed_on", "pk")
+    )
+
+
+def node_score_total(person_ids, start, end, params):
+    rows = (
+        _approved_in(start, end)
+        .filter(submitted_by__in=person_ids)
+        .order_by()
+        .values("submitted_by")
+        .annotate(total=Sum("score"))
+    )
+    return {row["submitted_by"]: _q2(row["total"] or 0) for row in rows}
+
+
+# --- The catalogue -------------------------------------------------------------------------
+
+INDICATORS = [
+    Indicator(
+        code="followup_count",
+        name=_("Follow-up count"),
+        dimension=PROCESS,
+        unit=UNIT_COUNT,
+        direction=HIGHER,
+        definition=_(
+            "Follow-ups the person recorded (as author) whose date and time falls in the "
+            "period, on any customer or project."
+        ),
+        compute=followup_count,
+        evidence=followup_count_evidence,
+    ),
+    Indicator(
+        code="node_completion_rate",
+        name=_("Node completion rate"),
+        dimension=PROCESS,
+        unit=UNIT_PERCENT,
+        direction=HIGHER,
+        definition=_(
+            "Of the process nodes due in the period (skipped ones aside), the share that is "
+            "approved. A node counts for whoever submitted it, or for the project's owner "
+            "if it was never submitted."
+        ),
+        compute=node_completion_rate,
+        evidence=node_completion_rate_evidence,
+    ),
+    Indicator(
+        code="node_on_time_rate",
+        name=_("Node on-time rate"),
+        dimension=PROCESS,
+        unit=UNIT_PERCENT,
+        direction=HIGHER,
+        definition=_(
+            "Of the approved nodes the person submitted in the period, the share submitted "
+            "on or before the node's due date."
+        ),
+        compute=node_on_time_rate,
+        evidence=node_on_time_rate_evidence,
+    ),
+    Indicator(
+        code="stage_conversion_rate",
+        name=_("Stage conversion rate"),
+        dimension=PROCESS,
+        unit=UNIT_PERCENT,
+        direction=HIGHER,
+        definition=_(
+            "Of the projects on which the person completed the from-node (approved by the "
+            "end of the period), the share whose to-node was also approved by the end of "
+            "the period."
+        ),
+        compute=stage_conversion_rate,
+        evidence=stage_conversion_rate_evidence,
+        params={"from_node": "first-visit", "to_node": "requirement-report"},
+    ),
+    Indicator(
+        code="followup_cycle",
+        name=_("Follow-up cycle"),
+        dimension=PROCESS,
+        unit=UNIT_DAYS,
+        direction=LOWER,
+        definition=_(
+            "The average number of days between one follow-up and the person's next one "
+            "on the same active project, within the period. With no two follow-ups on any "
+            "active project, the period's length in days."
+        ),
+        compute=followup_cycle,
+        evidence=followup_cycle_evidence,
+    ),
+    Indicator(
+        code="proposal_revision_count",
+        name=_("Proposal revisions"),
+        dimension=PROCESS,
+        unit=UNIT_COUNT,
+        direction=LOWER,
+        definition=_(
+            "Versions after V1 of proposals and technical proposals that the person "
+            "uploaded in the period."
+        ),
+        compute=proposal_revision_count,
+        evidence=proposal_revision_count_evidence,
+    ),
+    Indicator(
+        code="feedback_relay_time",
+        name=_("Feedback relay time"),
+        dimension=PROCESS,
+        unit=UNIT_HOURS,
+        direction=LOWER,
+        definition=_(
+            "The average number of hours from the customer's feedback to the hand-off task "
+            "that passes it on, over the tasks the person created in the period."
+        ),
+        compute=feedback_relay_time,
+        evidence=feedback_relay_time_evidence,
+    ),
+    Indicator(
+        code="cross_team_interactions",
+        name=_("Cross-team interactions"),
+        dimension=PROCESS,
+        unit=UNIT_COUNT,
+        direction=HIGHER,
+        definition=_(
+            "Follow-ups the person recorded in the period with someone from technical "
+            "support taking part, plus hand-off tasks the person created in the period."
+        ),
+        compute=cross_team_interactions,
+        evidence=cross_team_interactions_evidence,
+    ),
+    Indicator(
+        code="customer_feedback_rating",
+        name=_("Customer feedback rating"),
+        dimension=ABILITY,
+        unit=UNIT_POINTS,
+        direction=HIGHER,
+        definition=_(
+            "The average of the customers' ratings of the person dated in the period, each "
+            "the mean of domain knowledge and communication (1–5), scaled to 100."
+        ),
+        compute=customer_feedback_rating,
+        evidence=customer_feedback_rating_evidence,
+    ),
+    Indicator(
+        code="quality_score",
+        name=_("Report and proposal quality"),
+        dimension=ABILITY,
+        unit=UNIT_POINTS,
+        direction=HIGHER,
+        definition=_(
+            "The average of the quality ratings (0–100) of the person's document versions "
+            "rated in the period and the reviewers' quality scores of the nodes the person "
+            "submitted that were approved in the period."
+        ),
+        compute=quality_score,
+        evidence=quality_score_evidence,
+    ),
+    Indicator(
+        code="terms_agreed_rate",
+        name=_("Contract terms agreed rate"),
+        dimension=ABILITY,
+        unit=UNIT_PERCENT,
+        direction=HIGHER,
+        definition=_(
+            "Of the contract terms the person last updated in the period, the share that is agreed."
+        ),
+        compute=terms_agreed_rate,
+        evidence=terms_agreed_rate_evidence,
+    ),
+    Indicator(
+        code="training_participation_rate",
+        name=_("Training participation rate"),
+        dimension=ATTITUDE,
+        unit=UNIT_PERCENT,
+        direction=HIGHER,
+        definition=_(
+            "Of the training sessions held in the period that the person was required to "
+            "attend, the share they attended."
+        ),
+        compute=training_participation_rate,
+        evidence=training_participation_rate_evidence,
+    ),
+    Indicator(
+        code="initiative",
+        name=_("Initiative"),
+        dimension=ATTITUDE,
+        unit=UNIT_COUNT,
+        direction=HIGHER,
+        definition=_(
+            "Follow-ups the person recorded in the period that did not carry out a next "
+            "action they had planned on the same project for a day within 3 days of it, "
+            "plus customer needs the person marked handled in the period."
+        ),
+        compute=initiative,
+        evidence=initiative_evidence,
+    ),
+    Indicator(
+        code="contracts_signed",
+        name=_("Contracts signed"),
+        dimension=RESULTS,
+        unit=UNIT_COUNT,
+        direction=HIGHER,
+        definition=_(
+            "Projects won with a signing date in the period, credited to whoever recorded "
+            "the signed milestone, or else to the project's owner."
+        ),
+        compute=contracts_signed,
+        evidence=signed_projects_evidence,
+    ),
+    Indicator(
+        code="signed_amount",
+        name=_("Signed amount"),
+        dimension=RESULTS,
+        unit=UNIT_10K_CNY,
+        direction=HIGHER,
+        definition=_(
+            "The signed amounts of the contracts counted in Contracts signed, in 10 000 CNY."
+        ),
+        compute=signed_amount,
+        evidence=signed_projects_evidence,
+    ),
+    Indicator(
+        code="pipeline_advanced",
+        name=_("Pipeline advanced"),
+        dimension=RESULTS,
+        unit=UNIT_POINTS,
+        direction=HIGHER,
+        definition=_(
+            "Nodes the person submitted that were approved in the period, each weighted by "
+            "its stage: the node's position divided by the number of nodes in its process."
+        ),
+        compute=pipeline_advanced,
+        evidence=approved_nodes_evidence,
+    ),
+    Indicator(
+        code="node_score_total",
+        name=_("Node score total"),
+        dimension=RESULTS,
+        unit=UNIT_POINTS,
+        direction=HIGHER,
+        definition=_(
+            "The sum of the node scores of the nodes the person submitted that were "
+            "approved in the period."
+        ),
+        compute=node_score_total,
+        evidence=approved_nodes_evidence,
+    ),
+]
+
+for _indicator in INDICATORS:
+    register(_indicator)
+
+
+def evidence_lists(code: str, person, start: dt.date, end: dt.date, params=None) -> list:
+    """The evidence of an indicator as a list of querysets (most indicators have one)."""
+    from pathscore.scoring.indicators import get
+
+    indicator = get(code)
+    if indicator.evidence is None:
+        return []
+    found = indicator.evidence(person, start, end, {**indicator.params, **(params or {})})
+    return list(found) if isinstance(found, list) else [found]

@@ -1,0 +1,341 @@
+"""The scoring engine: indicator values → points → dimension scores → a total, per person.
+
+``evaluate`` computes everyone's score for a period (or any date range) in a fixed number
+of queries: one ``compute`` call per indicator (and parameter set) for all the people
+concerned, whatever their number. A person is compared with their team — the active
+members of their own (leaf) department to whom the same scorecard applies — so the team
+average, the percentile and the team-relative rules see the same values.
+
+Scores of an open period are live: cached for a few minutes, and dropped at once when the
+period closes (``invalidate_live``). The pure arithmetic lives in ``scoring/rules.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from pathscore.org.models import User
+from pathscore.scoring import indicators, rules
+from pathscore.scoring.choices import PeriodState, ScorecardStatus
+from pathscore.scoring.models import Period, Scorecard
+
+#: Live scores of an open period are recomputed at most this often (seconds).
+LIVE_TIMEOUT = 5 * 60
+FOUR_PLACES = Decimal("0.0001")
+TWO_PLACES = Decimal("0.01")
+
+
+@dataclass
+class PersonScore:
+    """One person's score, with everything needed to explain it."""
+
+    person_id: int
+    department_id: int | None
+    scorecard_id: int
+    scorecard_code: str
+    scorecard_version: int
+    total: Decimal
+    dimensions: dict[str, Decimal]
+    #: The dimension weights of the scorecard (they total 100).
+    dimension_weights: dict[str, Decimal]
+    #: The team's average score per dimension (for the radar).
+    team_dimensions: dict[str, Decimal] = field(default_factory=dict)
+    team_size: int = 1
+    #: One dict per scorecard item: indicator, dimension, weight, value, team_average,
+    #: percentile, points, rule_kind, direction, params, rules_version, explanation.
+    items: list[dict] = field(default_factory=list)
+
+    def item(self, code: str) -> dict:
+        return next(item for item in self.items if item["indicator"] == code)
+
+
+def _load_catalogue() -> None:
+    """The catalogue module registers the indicators on import."""
+    try:
+        importlib.import_module("pathscore.scoring.catalogue")
+    except ModuleNotFoundError as error:
+        if error.name != "pathscore.scoring.catalogue":
+            raise
+
+
+def published_scorecards() -> list[Scorecard]:
+    return list(
+        Scorecard.objects.filter(status=ScorecardStatus.PUBLISHED)
+        .select_related("department")
+        .prefetch_related("dimensions", "items")
+        .order_by("pk")
+    )
+
+
+def _choose(person, scorecards: list[Scorecard]) -> Scorecard | None:
+    """The scorecard of the nearest department up the person's tree, else of a role."""
+    if person.department_id is not None:
+        by_department = {card.department_id: card for card in scorecards if card.department_id}
+        for department_id in reversed(person.department.ancestor_ids()):
+            if department_id in by_department:
+                return by_department[department_id]
+    roles = person.role_codes
+    for card in scorecards:
+        if not card.department_id and card.role and card.role in roles:
+            return card
+    return None
+
+
+def scorecard_for(person, *, scorecards: list[Scorecard] | None = None) -> Scorecard | None:
+    """The published scorecard that applies to ``person`` (department before role), or
+    None when none does."""
+    return _choose(person, published_scorecards() if scorecards is None else scorecards)
+
+
+def _dates(period_or_dates) -> tuple[Period | None, date, date]:
+    if isinstance(period_or_dates, Period):
+        return period_or_dates, period_or_dates.starts_on, period_or_dates.ends_on
+    start, end = period_or_dates
+    return None, start, end
+
+
+def _live_version(period: Period) -> int:
+    return cache.get_or_set(f"scoring:live-version:{period.pk}", 1, None)
+
+
+def _cache_key(period: Period, version: int, person_id: int) -> str:
+    return f"scoring:live:{period.pk}:{version}:{person_id}"
+
+
+def invalidate_live(period: Period) -> None:
+    """Forget every cached live score of ``period`` (its data version moves on)."""
+    key = f"scoring:live-version:{period.pk}"
+    cache.set(key, _live_version(period) + 1, None)
+
+
+def _people(people: Iterable) -> list:
+    ids = [getattr(person, "pk", person) for person in people]
+    return list(
+        User.objects.filter(pk__in=ids).select_related("department").prefetch_related("role_grants")
+    )
+
+
+def _team_members(department_ids: set[int], known: set[int]) -> list:
+    """Active members of the given departments not loaded yet."""
+    if not department_ids:
+        return []
+    return list(
+        User.objects.filter(department_id__in=department_ids, is_active=True)
+        .exclude(pk__in=known)
+        .select_related("department")
+        .prefetch_related("role_grants")
+    )
+
+
+def _role_codes(person) -> frozenset[str]:
+    # role_grants is prefetched; reading it avoids one query per person.
+    return frozenset(grant.role for grant in person.role_grants.all())
+
+
+def evaluate(
+    people: Iterable, period_or_dates, *, use_cache: bool = True
+) -> dict[int, PersonScore]:
+    """Scores of ``people`` for a period or a ``(start, end)`` pair of dates.
+
+    Returns ``{person_id: PersonScore}``; people to whom no scorecard applies are left
+    out. Scores of an open period are cached for ``LIVE_TIMEOUT`` seconds.
+    """
+    period, start, end = _dates(period_or_dates)
+    wanted = _people(people)
+    live = use_cache and period is not None and period.state == PeriodState.OPEN
+    cached: dict[int, PersonScore] = {}
+    if live:
+        version = _live_version(period)
+        keys = {_cache_key(period, version, person.pk): person.pk for person in wanted}
+        found = cache.get_many(list(keys))
+        cached = {keys[key]: value for key, value in found.items()}
+        wanted = [person for person in wanted if person.pk not in cached]
+    if not wanted:
+        return cached
+
+    _load_catalogue()
+    scorecards = published_scorecards()
+    people_by_id = {person.pk: person for person in wanted}
+    departments = {person.department_id for person in wanted if person.department_id}
+    for member in _team_members(departments, set(people_by_id)):
+        people_by_id[member.pk] = member
+    for person in people_by_id.values():
+        # Seed the cached role set from the prefetched grants (no query per person).
+        person.__dict__["role_codes"] = _role_codes(person)
+
+    card_of: dict[int, Scorecard] = {}
+    for person in people_by_id.values():
+        card = _choose(person, scorecards)
+        if card is not None:
+            card_of[person.pk] = card
+    wanted_ids = [person.pk for person in wanted if person.pk in card_of]
+    # Teams: who to compare with. An inactive teammate, or one with another scorecard,
+    # is not compared (an inactive person asked about still gets a score).
+    wanted_set = set(wanted_ids)
+    by_department: dict[int, list] = defaultdict(list)
+    for other in people_by_id.values():
+        if other.department_id is not None:
+            by_department[other.department_id].append(other)
+    team_of: dict[int, list[int]] = {}
+    for person_id, card in card_of.items():
+        person = people_by_id[person_id]
+        if person.department_id is None:
+            team_of[person_id] = [person_id]
+            continue
+        team_of[person_id] = sorted(
+            other.pk
+            for other in by_department[person.department_id]
+            if card_of.get(other.pk) is card and (other.is_active or other.pk == person_id)
+        )
+    concerned = sorted({member for pk in wanted_set for member in team_of[pk]})
+
+    values = _compute_values(concerned, card_of, start, end)
+    memo: dict = {}  # per item and team: the rule, the team's values and average
+    scores = {
+        pk: _score_person(people_by_id[pk], card_of[pk], team_of[pk], values, memo)
+        for pk in concerned
+    }
+    # A teammate's team is the same department and scorecard, so their score is complete
+    # too; only people asked about keep their own (possibly inactive) team membership.
+    for person_id in wanted_ids:
+        team = team_of[person_id]
+        mine = scores[person_id]
+        for dimension in mine.dimensions:
+            total = sum(
+                (scores[pk].dimensions.get(dimension, Decimal(0)) for pk in team), Decimal(0)
+            )
+            mine.team_dimensions[dimension] = (total / len(team)).quantize(
+                TWO_PLACES, rounding=ROUND_HALF_UP
+            )
+        mine.team_size = len(team)
+    result = {pk: scores[pk] for pk in wanted_ids}
+    if live:
+        cache.set_many(
+            {_cache_key(period, version, pk): score for pk, score in result.items()}, LIVE_TIMEOUT
+        )
+    return {**cached, **result}
+
+
+def _params_key(params: dict) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def _compute_values(
+    person_ids: list[int], card_of: dict[int, Scorecard], start: date, end: date
+) -> dict[tuple[str, str], dict[int, Decimal]]:
+    """``{(indicator, params key): {person_id: value}}`` — one compute call per indicator
+    and parameter set, for everyone whose scorecard uses it."""
+    needed: dict[tuple[str, str], tuple[dict, set[int]]] = {}
+    keys: dict[int, tuple[str, str]] = {}
+    for person_id in person_ids:
+        for item in card_of[person_id].items.all():
+            params = item.params or {}
+            if item.pk not in keys:
+                keys[item.pk] = (item.indicator, _params_key(params))
+            needed.setdefault(keys[item.pk], (params, set()))[1].add(person_id)
+    values = {}
+    for (code, key), (params, ids) in needed.items():
+        try:
+            indicators.get(code)
+        except KeyError:
+            raise ValidationError(
+                _("The scorecard uses the indicator %(code)s, which is not in the catalogue.")
+                % {"code": code},
+                code="unknown_indicator",
+            ) from None
+        values[(code, key)] = indicators.compute(code, sorted(ids), start, end, params)
+    return values
+
+
+def _percentile(direction: str, value: Decimal, team: list[Decimal]) -> Decimal:
+    rule = rules.Rule(kind=rules.PERCENTILE, direction=direction)
+    return rules.score(rule, value, team_values=team).points
+
+
+def _prepared(item, team: list[int], values, memo: dict):
+    """The rule, the values by person, the team's values and average of one item — the
+    same for every member of the team, so computed once per team."""
+    key = (item.pk, tuple(team))
+    if key not in memo:
+        params = item.params or {}
+        by_person = values[(item.indicator, _params_key(params))]
+        team_values = [by_person[pk] for pk in team if pk in by_person]
+        average = sum(team_values, Decimal(0)) / len(team_values) if team_values else None
+        rule = memo.get(item.pk)
+        if rule is None:
+            rule = memo[item.pk] = rules.Rule.from_params(item.rule_kind, item.direction, params)
+        memo[key] = (rule, params, by_person, team_values, average)
+    return memo[key]
+
+
+def _score_person(person, card: Scorecard, team: list[int], values, memo: dict) -> PersonScore:
+    items = []
+    weighted = []
+    for item in card.items.all():
+        rule, params, by_person, team_values, average = _prepared(item, team, values, memo)
+        value = by_person[person.pk]
+        if not team_values:
+            team_values, average = [value], value
+        scored = rules.score(rule, value, team_values=team_values)
+        items.append(
+            {
+                "indicator": item.indicator,
+                "dimension": item.dimension,
+                "weight": item.weight,
+                "value": value,
+                "team_average": average.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP),
+                "percentile": _percentile(item.direction, value, team_values),
+                "points": scored.points,
+                "rule_kind": item.rule_kind,
+                "direction": item.direction,
+                "params": params,
+                "rules_version": scored.rules_version,
+                "explanation": scored.explanation,
+            }
+        )
+        weighted.append(rules.WeightedItem(item.dimension, item.weight, scored.points))
+    dimension_weights = {dim.dimension: dim.weight for dim in card.dimensions.all()}
+    total = rules.combine(dimension_weights, weighted)
+    return PersonScore(
+        person_id=person.pk,
+        department_id=person.department_id,
+        scorecard_id=card.pk,
+        scorecard_code=card.code,
+        scorecard_version=card.version,
+        total=total.total,
+        dimensions=total.dimensions,
+        dimension_weights=dimension_weights,
+        items=items,
+    )
+
+
+def recombine(dimension_weights: dict, items: list[dict]) -> rules.Total:
+    """Dimension scores and total from (possibly overridden) frozen items."""
+    weighted = [
+        rules.WeightedItem(
+            item["dimension"], Decimal(str(item["weight"])), Decimal(str(item["points"]))
+        )
+        for item in items
+    ]
+    return rules.combine({d: Decimal(str(w)) for d, w in dimension_weights.items()}, weighted)
+
+
+def to_json(value):
+    """Decimals as strings, recursively, for the frozen JSON snapshot."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    return value
