@@ -583,6 +583,7 @@ def customer_rating_create(
             raise _ValidationError({"project": _t("The project belongs to another customer.")})
     if rated_on is None or rated_on > _timezone.localdate():
         raise _ValidationError({"rated_on": _t("The rating date cannot be in the future.")})
+    ensure_day_open(rated_on)  # a closed period's inputs are frozen
     domain_knowledge = _score_between(
         domain_knowledge, 1, 5, "domain_knowledge", _t("Power-domain knowledge")
     )
@@ -613,6 +614,7 @@ def quality_rating_create(*, actor, version, score, comment="", rated_on=None) -
     rated_on = rated_on or _timezone.localdate()
     if rated_on > _timezone.localdate():
         raise _ValidationError({"rated_on": _t("The rating date cannot be in the future.")})
+    ensure_day_open(rated_on)  # a closed period's inputs are frozen
     if _QualityRating.objects.filter(version=version, rated_by=actor).exists():
         raise _ValidationError({"version": _t("You have rated this version already.")})
     try:
@@ -716,6 +718,7 @@ def attendance_record(*, actor, session, attended_ids) -> int:
     the actor could change."""
     if not can_hold_training(actor):
         raise _PermissionDenied(_t("Only HR and managers record attendance."))
+    ensure_day_open(session.held_on)  # a closed period's inputs are frozen
     attended = {int(pk) for pk in attended_ids}
     rows = list(session.attendances.select_related("person__department"))
     mine = [row for row in rows if manages_person(actor, row.person)]

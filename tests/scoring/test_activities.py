@@ -95,6 +95,25 @@ def test_rating_values_and_dates_are_checked(personas, customer_a):
     assert not CustomerRating.objects.exists()
 
 
+def test_ratings_inside_a_closed_period_are_refused(personas, customer_a):
+    from pathscore.scoring.choices import PeriodState
+    from pathscore.scoring.models import Period
+
+    last_month = today() - datetime.timedelta(days=40)
+    Period.objects.create(
+        name="上月",
+        kind="custom",
+        starts_on=last_month - datetime.timedelta(days=10),
+        ends_on=last_month + datetime.timedelta(days=10),
+        state=PeriodState.CLOSED,
+    )
+    with pytest.raises(ValidationError) as error:
+        rate(personas.manager_a, personas.sales_a, customer_a, rated_on=last_month)
+    assert error.value.code == "closed"
+    assert not CustomerRating.objects.exists()
+    assert rate(personas.manager_a, personas.sales_a, customer_a).pk  # today is not frozen
+
+
 def test_rating_list_is_scoped(personas, login, customer_a, customer_b):
     rate(personas.manager_a, personas.sales_a, customer_a, comment="A的评价")
     rate(personas.manager_b, personas.sales_b, customer_b, comment="B的评价")
