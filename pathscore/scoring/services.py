@@ -1061,7 +1061,9 @@ def dimension_scores(result: _Result) -> dict[str, str]:
 
 def _lock_current_result(result: _Result) -> _Result:
     fresh = (
-        _Result.objects.select_for_update()
+        # Lock only the result row: PostgreSQL cannot lock the nullable side of the
+        # outer join to the department.
+        _Result.objects.select_for_update(of=("self",))
         .select_related("period", "department", "person")
         .get(pk=result.pk)
     )
