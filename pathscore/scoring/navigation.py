@@ -40,3 +40,17 @@ _register_nav(
         when=_hr_or_manager,
     ),
 )
+
+
+# --- My score and the appraisal periods ------------------------------------------------------
+
+_register_nav(
+    _NavItem(
+        key="my-score",
+        label=_("My score"),
+        url_name="scoring:my-score",
+        icon="bi-speedometer2",
+        order=80,
+        roles=frozenset({_Role.SALESPERSON}),
+    ),
+)

@@ -1,10 +1,11 @@
 """The evaluation's URLs: each views module declares its own patterns."""
 
-from pathscore.scoring.views import activities, scorecards
+from pathscore.scoring.views import activities, scorecards, scores
 
 app_name = "scoring"
 
 urlpatterns = [
     *scorecards.urlpatterns,
     *activities.urlpatterns,
+    *scores.urlpatterns,
 ]
