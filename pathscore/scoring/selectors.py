@@ -6,7 +6,7 @@
 from django.db.models import Count as _Count  # noqa: E402
 from django.db.models import Prefetch as _Prefetch  # noqa: E402
 from django.db.models import Q as _Q  # noqa: E402
-from django.utils.translation import gettext as _t  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
 
 from pathscore.scoring import indicators as _indicators  # noqa: E402
 from pathscore.scoring.choices import Dimension as _Dimension  # noqa: E402
@@ -27,11 +27,11 @@ def describe_rule(kind: str, direction: str, params: dict, unit: str = "") -> st
     higher = direction != "lower"
     if kind == "target":
         if higher:
-            return _t(
+            return _(
                 "0 points at %(floor)s%(unit)s, full marks at %(target)s%(unit)s or more, "
                 "linear in between."
             ) % {"floor": params.get("floor") or "0", "target": params.get("target"), "unit": unit}
-        return _t(
+        return _(
             "Full marks at %(target)s%(unit)s or less, 0 points at %(zero_at)s%(unit)s or more, "
             "linear in between."
         ) % {"target": params.get("target"), "zero_at": params.get("zero_at"), "unit": unit}
@@ -39,23 +39,23 @@ def describe_rule(kind: str, direction: str, params: dict, unit: str = "") -> st
         parts = []
         for threshold, points in params.get("bands") or []:
             template = (
-                _t("from %(threshold)s%(unit)s: %(points)s points")
+                _("from %(threshold)s%(unit)s: %(points)s points")
                 if higher
-                else _t("up to %(threshold)s%(unit)s: %(points)s points")
+                else _("up to %(threshold)s%(unit)s: %(points)s points")
             )
             parts.append(template % {"threshold": threshold, "points": points, "unit": unit})
-        return "; ".join(parts) + "." if parts else _t("No bands yet.")
+        return "; ".join(parts) + "." if parts else _("No bands yet.")
     if kind == "team_relative":
         full_at = params.get("full_at") or "1.5"
         if higher:
-            return _t(
+            return _(
                 "Full marks at %(full_at)s × the team average or more; proportionally fewer below."
             ) % {"full_at": full_at}
-        return _t(
+        return _(
             "Full marks at %(full_at)s × the team average or less; proportionally fewer above."
         ) % {"full_at": full_at}
     if kind == "percentile":
-        return _t("Points equal the percentile rank within the team (ties share the rank).")
+        return _("Points equal the percentile rank within the team (ties share the rank).")
     return ""
 
 

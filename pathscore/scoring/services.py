@@ -15,7 +15,7 @@ from django.db import IntegrityError as _IntegrityError  # noqa: E402
 from django.db import transaction as _transaction  # noqa: E402
 from django.db.models import Max as _Max  # noqa: E402
 from django.utils import timezone as _timezone  # noqa: E402
-from django.utils.translation import gettext as _t  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
 
 from pathscore.core.choices import Role as _Role  # noqa: E402
 from pathscore.core.scoping import scope_for as _scope_for  # noqa: E402
@@ -49,13 +49,13 @@ def can_edit_scorecards(user) -> bool:
 
 def _require_scorecard_editor(actor) -> None:
     if not can_edit_scorecards(actor):
-        raise _PermissionDenied(_t("Only HR admins change scorecards."))
+        raise _PermissionDenied(_("Only HR admins change scorecards."))
 
 
 def _require_draft(scorecard) -> None:
     if scorecard.status != _ScorecardStatus.DRAFT:
         raise _ValidationError(
-            _t("Only a draft can be changed: create a new draft of this scorecard first.")
+            _("Only a draft can be changed: create a new draft of this scorecard first.")
         )
 
 
@@ -81,12 +81,12 @@ def _number(value, *, where: str, field: str, errors: list) -> _Decimal | None:
         number = _Decimal(str(value))
     except (_InvalidOperation, ValueError):
         errors.append(
-            _t("%(where)s: %(field)s must be a number.") % {"where": where, "field": field}
+            _("%(where)s: %(field)s must be a number.") % {"where": where, "field": field}
         )
         return None
     if not number.is_finite():
         errors.append(
-            _t("%(where)s: %(field)s must be a number.") % {"where": where, "field": field}
+            _("%(where)s: %(field)s must be a number.") % {"where": where, "field": field}
         )
         return None
     return number
@@ -97,43 +97,41 @@ def _clean_params(where: str, kind: str, direction: str, params: dict, errors: l
     before = len(errors)
     clean: dict = {}
     if kind not in RULE_PARAMS:
-        errors.append(_t("%(where)s: choose a rule.") % {"where": where})
+        errors.append(_("%(where)s: choose a rule.") % {"where": where})
         return clean
     if direction not in (_rules.HIGHER, _rules.LOWER):
-        errors.append(_t("%(where)s: choose a direction.") % {"where": where})
+        errors.append(_("%(where)s: choose a direction.") % {"where": where})
         return clean
     for name in RULE_PARAMS[kind]:
         if name == "bands":
             bands = []
             for row in params.get("bands") or []:
-                threshold = _number(row[0], where=where, field=_t("band threshold"), errors=errors)
-                points = _number(row[1], where=where, field=_t("band points"), errors=errors)
+                threshold = _number(row[0], where=where, field=_("band threshold"), errors=errors)
+                points = _number(row[1], where=where, field=_("band points"), errors=errors)
                 if threshold is None or points is None:
                     if len(errors) == before:
                         errors.append(
-                            _t("%(where)s: every band needs a threshold and points.")
+                            _("%(where)s: every band needs a threshold and points.")
                             % {"where": where}
                         )
                     continue
                 bands.append((threshold, points))
             if not bands and len(errors) == before:
                 errors.append(
-                    _t("%(where)s: a band rule needs at least one band.") % {"where": where}
+                    _("%(where)s: a band rule needs at least one band.") % {"where": where}
                 )
             thresholds = [t for t, _p in bands]
             if thresholds != sorted(set(thresholds)):
-                errors.append(_t("%(where)s: band thresholds must increase.") % {"where": where})
+                errors.append(_("%(where)s: band thresholds must increase.") % {"where": where})
             if any(not 0 <= p <= 100 for _t2, p in bands):
-                errors.append(
-                    _t("%(where)s: band points lie between 0 and 100.") % {"where": where}
-                )
+                errors.append(_("%(where)s: band points lie between 0 and 100.") % {"where": where})
             clean["bands"] = [[str(t), str(p)] for t, p in bands]
         else:
             label = {
-                "target": _t("target"),
-                "floor": _t("floor"),
-                "zero_at": _t("zero points at"),
-                "full_at": _t("full marks at"),
+                "target": _("target"),
+                "floor": _("floor"),
+                "zero_at": _("zero points at"),
+                "full_at": _("full marks at"),
             }[name]
             number = _number(params.get(name), where=where, field=label, errors=errors)
             if number is not None:
@@ -145,19 +143,19 @@ def _clean_params(where: str, kind: str, direction: str, params: dict, errors: l
     zero_at = _Decimal(clean["zero_at"]) if "zero_at" in clean else None
     if kind == _RuleKind.TARGET:
         if target is None:
-            errors.append(_t("%(where)s: a target rule needs a target.") % {"where": where})
+            errors.append(_("%(where)s: a target rule needs a target.") % {"where": where})
         elif direction == _rules.HIGHER and target <= floor:
-            errors.append(_t("%(where)s: the target must be above the floor.") % {"where": where})
+            errors.append(_("%(where)s: the target must be above the floor.") % {"where": where})
         elif direction == _rules.LOWER and (zero_at is None or zero_at <= target):
             errors.append(
-                _t("%(where)s: when lower is better, zero points must lie above the target.")
+                _("%(where)s: when lower is better, zero points must lie above the target.")
                 % {"where": where}
             )
     if kind == _RuleKind.TEAM_RELATIVE:
         full_at = _Decimal(clean.get("full_at", "1.5"))
         if full_at <= 0:
             errors.append(
-                _t("%(where)s: full marks must be at a positive multiple of the team average.")
+                _("%(where)s: full marks must be at a positive multiple of the team average.")
                 % {"where": where}
             )
     if len(errors) == before:
@@ -171,10 +169,10 @@ def _clean_params(where: str, kind: str, direction: str, params: dict, errors: l
 def _clean_header(*, department, role) -> None:
     if department is None and not role:
         raise _ValidationError(
-            {"department": _t("A scorecard covers a department or a role: choose one.")}
+            {"department": _("A scorecard covers a department or a role: choose one.")}
         )
     if role and role not in _Role.values:
-        raise _ValidationError({"role": _t("Choose a valid role.")})
+        raise _ValidationError({"role": _("Choose a valid role.")})
 
 
 def scorecard_create(*, actor, code, name, department=None, role="", note="") -> _Scorecard:
@@ -183,12 +181,12 @@ def scorecard_create(*, actor, code, name, department=None, role="", note="") ->
     code = (code or "").strip()
     name = (name or "").strip()
     if not code:
-        raise _ValidationError({"code": _t("Give the scorecard a code.")})
+        raise _ValidationError({"code": _("Give the scorecard a code.")})
     if not name:
-        raise _ValidationError({"name": _t("Give the scorecard a name.")})
+        raise _ValidationError({"name": _("Give the scorecard a name.")})
     if _Scorecard.objects.filter(code=code).exists():
         raise _ValidationError(
-            {"code": _t("A scorecard with the code %(code)s exists already.") % {"code": code}}
+            {"code": _("A scorecard with the code %(code)s exists already.") % {"code": code}}
         )
     _clean_header(department=department, role=role)
     return _Scorecard.objects.create(
@@ -202,7 +200,7 @@ def scorecard_update(*, scorecard, actor, name, department=None, role="") -> _Sc
     _require_draft(scorecard)
     name = (name or "").strip()
     if not name:
-        raise _ValidationError({"name": _t("Give the scorecard a name.")})
+        raise _ValidationError({"name": _("Give the scorecard a name.")})
     _clean_header(department=department, role=role)
     scorecard.name, scorecard.department, scorecard.role = name, department, role or ""
     scorecard.save()
@@ -215,10 +213,10 @@ def scorecard_new_draft(*, code, actor) -> _Scorecard:
     with _transaction.atomic():
         versions = _Scorecard.objects.select_for_update().filter(code=code)
         if not versions.exists():
-            raise _ValidationError(_t("There is no scorecard %(code)s.") % {"code": code})
+            raise _ValidationError(_("There is no scorecard %(code)s.") % {"code": code})
         if versions.filter(status=_ScorecardStatus.DRAFT).exists():
             raise _ValidationError(
-                _t("Scorecard %(code)s already has a draft: edit that one.") % {"code": code}
+                _("Scorecard %(code)s already has a draft: edit that one.") % {"code": code}
             )
         source = (
             versions.filter(status=_ScorecardStatus.PUBLISHED).first()
@@ -258,13 +256,13 @@ def _clean_dimensions(dimensions: dict) -> dict[str, _Decimal]:
     for code, weight in dimensions.items():
         where = _dimension_label(code)
         if code not in _Dimension.values:
-            errors.append(_t("Unknown dimension %(code)s.") % {"code": code})
+            errors.append(_("Unknown dimension %(code)s.") % {"code": code})
             continue
-        number = _number(weight, where=where, field=_t("weight"), errors=errors)
+        number = _number(weight, where=where, field=_("weight"), errors=errors)
         if number is None:
             continue
         if number < 0:
-            errors.append(_t("%(where)s: the weight cannot be negative.") % {"where": where})
+            errors.append(_("%(where)s: the weight cannot be negative.") % {"where": where})
         clean[code] = number
     if errors:
         raise _ValidationError({"dimensions": errors})
@@ -278,27 +276,27 @@ def _clean_items(items: list[dict]) -> list[dict]:
     clean = []
     for order, item in enumerate(items):
         code = item.get("indicator") or ""
-        where = indicator_label(code) if code else _t("Row %(n)s") % {"n": order + 1}
+        where = indicator_label(code) if code else _("Row %(n)s") % {"n": order + 1}
         if code not in known:
             errors.append(
-                _t("%(where)s: choose an indicator from the catalogue.") % {"where": where}
+                _("%(where)s: choose an indicator from the catalogue.") % {"where": where}
             )
             continue
         if code in seen:
-            errors.append(_t("%(where)s: this indicator is listed twice.") % {"where": where})
+            errors.append(_("%(where)s: this indicator is listed twice.") % {"where": where})
             continue
         seen.add(code)
         dimension = item.get("dimension") or known[code].dimension
         if dimension not in _Dimension.values:
-            errors.append(_t("%(where)s: choose a dimension.") % {"where": where})
+            errors.append(_("%(where)s: choose a dimension.") % {"where": where})
             continue
-        weight = _number(item.get("weight"), where=where, field=_t("weight"), errors=errors)
+        weight = _number(item.get("weight"), where=where, field=_("weight"), errors=errors)
         if weight is None:
             if item.get("weight") in (None, ""):
-                errors.append(_t("%(where)s: give a weight.") % {"where": where})
+                errors.append(_("%(where)s: give a weight.") % {"where": where})
             continue
         if weight < 0:
-            errors.append(_t("%(where)s: the weight cannot be negative.") % {"where": where})
+            errors.append(_("%(where)s: the weight cannot be negative.") % {"where": where})
         kind = item.get("rule_kind") or ""
         direction = item.get("direction") or known[code].direction
         params = _clean_params(where, kind, direction, dict(item.get("params") or {}), errors)
@@ -357,29 +355,27 @@ def weight_problems(dimensions: dict, items: list[dict]) -> list[str]:
     total = sum(dimension_weights.values(), _Decimal(0))
     if total != 100:
         problems.append(
-            _t("The dimension weights total %(total)s, not 100.") % {"total": _fmt(total)}
+            _("The dimension weights total %(total)s, not 100.") % {"total": _fmt(total)}
         )
     for code in _Dimension.values:
         weights = item_weights.get(code, [])
         weight = dimension_weights.get(code, _Decimal(0))
         label = _dimension_label(code)
         if weights and code not in dimension_weights:
-            problems.append(
-                _t("%(dimension)s has indicators but no weight.") % {"dimension": label}
-            )
+            problems.append(_("%(dimension)s has indicators but no weight.") % {"dimension": label})
         elif weights and sum(weights, _Decimal(0)) != 100:
             problems.append(
-                _t("%(dimension)s: the indicator weights total %(total)s, not 100.")
+                _("%(dimension)s: the indicator weights total %(total)s, not 100.")
                 % {"dimension": label, "total": _fmt(sum(weights, _Decimal(0)))}
             )
         elif weight > 0 and not weights:
             problems.append(
-                _t("%(dimension)s has a weight but no indicators.") % {"dimension": label}
+                _("%(dimension)s has a weight but no indicators.") % {"dimension": label}
             )
     if any(w < 0 for w in dimension_weights.values()) or any(
         w < 0 for ws in item_weights.values() for w in ws
     ):
-        problems.append(_t("Weights cannot be negative."))
+        problems.append(_("Weights cannot be negative."))
     return problems or [str(p) for p in _rules.check_weights(dimension_weights, item_weights)]
 
 
@@ -401,7 +397,7 @@ def scorecard_save_draft(
     except _ValidationError as error:
         errors.update(error.message_dict)
     if not (name or "").strip():
-        errors.setdefault("name", []).append(_t("Give the scorecard a name."))
+        errors.setdefault("name", []).append(_("Give the scorecard a name."))
     clean_dimensions = clean_items = None
     try:
         clean_dimensions = _clean_dimensions(dimensions)
@@ -442,9 +438,9 @@ def scorecard_problems(scorecard) -> list[str]:
     ]
     problems: list[str] = []
     if scorecard.department_id is None and not scorecard.role:
-        problems.append(_t("A scorecard covers a department or a role: choose one."))
+        problems.append(_("A scorecard covers a department or a role: choose one."))
     if not items:
-        problems.append(_t("Add at least one indicator."))
+        problems.append(_("Add at least one indicator."))
     try:
         _clean_items(items)
     except _ValidationError as error:
@@ -460,7 +456,7 @@ def scorecard_problems(scorecard) -> list[str]:
     other = clash.first()
     if other is not None:
         problems.append(
-            _t("The published scorecard %(name)s already covers the same people.")
+            _("The published scorecard %(name)s already covers the same people.")
             % {"name": other.name}
         )
     return problems
@@ -533,12 +529,12 @@ def can_hold_training(user) -> bool:
 
 def _require_manages(actor, person, field="person") -> None:
     if not manages_person(actor, person):
-        raise _ValidationError({field: _t("You may record this only for the people you manage.")})
+        raise _ValidationError({field: _("You may record this only for the people you manage.")})
 
 
 def _require_visible(model, obj, actor, field: str) -> None:
     if obj is None or not model.objects.visible_to(actor).filter(pk=obj.pk).exists():
-        raise _ValidationError({field: _t("Choose one you can see.")})
+        raise _ValidationError({field: _("Choose one you can see.")})
 
 
 def _score_between(value, low, high, field, label) -> int:
@@ -546,12 +542,12 @@ def _score_between(value, low, high, field, label) -> int:
         number = int(value)
     except (TypeError, ValueError):
         raise _ValidationError(
-            {field: _t("%(label)s must be a whole number.") % {"label": label}}
+            {field: _("%(label)s must be a whole number.") % {"label": label}}
         ) from None
     if not low <= number <= high:
         raise _ValidationError(
             {
-                field: _t("%(label)s lies between %(low)s and %(high)s.")
+                field: _("%(label)s lies between %(low)s and %(high)s.")
                 % {"label": label, "low": low, "high": high}
             }
         )
@@ -574,20 +570,20 @@ def customer_rating_create(
     from pathscore.crm.models import Customer, Project
 
     if not can_record_ratings(actor):
-        raise _PermissionDenied(_t("Only managers and HR record customer ratings."))
+        raise _PermissionDenied(_("Only managers and HR record customer ratings."))
     _require_manages(actor, person)
     _require_visible(Customer, customer, actor, "customer")
     if project is not None:
         _require_visible(Project, project, actor, "project")
         if project.customer_id != customer.pk:
-            raise _ValidationError({"project": _t("The project belongs to another customer.")})
+            raise _ValidationError({"project": _("The project belongs to another customer.")})
     if rated_on is None or rated_on > _timezone.localdate():
-        raise _ValidationError({"rated_on": _t("The rating date cannot be in the future.")})
+        raise _ValidationError({"rated_on": _("The rating date cannot be in the future.")})
     ensure_day_open(rated_on)  # a closed period's inputs are frozen
     domain_knowledge = _score_between(
-        domain_knowledge, 1, 5, "domain_knowledge", _t("Power-domain knowledge")
+        domain_knowledge, 1, 5, "domain_knowledge", _("Power-domain knowledge")
     )
-    communication = _score_between(communication, 1, 5, "communication", _t("Communication"))
+    communication = _score_between(communication, 1, 5, "communication", _("Communication"))
     return _CustomerRating.objects.create(
         person=person,
         customer=customer,
@@ -606,17 +602,17 @@ def quality_rating_create(*, actor, version, score, comment="", rated_on=None) -
     from pathscore.crm.models import DocumentVersion
 
     if not can_rate_quality(actor):
-        raise _PermissionDenied(_t("Only technical support, managers and HR rate quality."))
+        raise _PermissionDenied(_("Only technical support, managers and HR rate quality."))
     _require_visible(DocumentVersion, version, actor, "version")
     if version.uploaded_by_id == actor.pk:
-        raise _ValidationError({"version": _t("You cannot rate your own document.")})
-    score = _score_between(score, 0, 100, "score", _t("The quality score"))
+        raise _ValidationError({"version": _("You cannot rate your own document.")})
+    score = _score_between(score, 0, 100, "score", _("The quality score"))
     rated_on = rated_on or _timezone.localdate()
     if rated_on > _timezone.localdate():
-        raise _ValidationError({"rated_on": _t("The rating date cannot be in the future.")})
+        raise _ValidationError({"rated_on": _("The rating date cannot be in the future.")})
     ensure_day_open(rated_on)  # a closed period's inputs are frozen
     if _QualityRating.objects.filter(version=version, rated_by=actor).exists():
-        raise _ValidationError({"version": _t("You have rated this version already.")})
+        raise _ValidationError({"version": _("You have rated this version already.")})
     try:
         with _transaction.atomic():
             return _QualityRating.objects.create(
@@ -628,7 +624,7 @@ def quality_rating_create(*, actor, version, score, comment="", rated_on=None) -
                 rated_on=rated_on,
             )
     except _IntegrityError:
-        raise _ValidationError({"version": _t("You have rated this version already.")}) from None
+        raise _ValidationError({"version": _("You have rated this version already.")}) from None
 
 
 def _clean_course_indicators(codes) -> list[str]:
@@ -637,7 +633,7 @@ def _clean_course_indicators(codes) -> list[str]:
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise _ValidationError(
-            {"indicators": _t("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)}}
+            {"indicators": _("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)}}
         )
     return codes
 
@@ -646,13 +642,13 @@ def training_course_create(
     *, actor, code, name, description="", indicators=(), is_active=True
 ) -> _TrainingCourse:
     if not can_keep_courses(actor):
-        raise _PermissionDenied(_t("Only HR admins keep the training courses."))
+        raise _PermissionDenied(_("Only HR admins keep the training courses."))
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
-        raise _ValidationError({"name" if code else "code": _t("This field is required.")})
+        raise _ValidationError({"name" if code else "code": _("This field is required.")})
     if _TrainingCourse.objects.filter(code=code).exists():
         raise _ValidationError(
-            {"code": _t("A course with the code %(code)s exists already.") % {"code": code}}
+            {"code": _("A course with the code %(code)s exists already.") % {"code": code}}
         )
     return _TrainingCourse.objects.create(
         code=code,
@@ -665,11 +661,11 @@ def training_course_create(
 
 def training_course_update(*, actor, course, **fields) -> _TrainingCourse:
     if not can_keep_courses(actor):
-        raise _PermissionDenied(_t("Only HR admins keep the training courses."))
+        raise _PermissionDenied(_("Only HR admins keep the training courses."))
     if "indicators" in fields:
         fields["indicators"] = _clean_course_indicators(fields["indicators"])
     if "name" in fields and not (fields["name"] or "").strip():
-        raise _ValidationError({"name": _t("This field is required.")})
+        raise _ValidationError({"name": _("This field is required.")})
     fields.pop("code", None)  # the code is the course's stable identity
     for name, value in fields.items():
         setattr(course, name, value)
@@ -682,11 +678,11 @@ def training_session_create(
 ) -> _TrainingSession:
     """A session of a course, with the people required to attend."""
     if not can_hold_training(actor):
-        raise _PermissionDenied(_t("Only HR and managers hold training sessions."))
+        raise _PermissionDenied(_("Only HR and managers hold training sessions."))
     if course is None or not course.is_active:
-        raise _ValidationError({"course": _t("Choose an active course.")})
+        raise _ValidationError({"course": _("Choose an active course.")})
     if held_on is None:
-        raise _ValidationError({"held_on": _t("This field is required.")})
+        raise _ValidationError({"held_on": _("This field is required.")})
     for person in required:
         _require_manages(actor, person, "required")
     with _transaction.atomic():
@@ -703,7 +699,7 @@ def training_session_create(
 def training_assign(*, actor, session, person, reason="") -> _Attendance:
     """Require one more person at a session (e.g. a course suggested by their score)."""
     if not can_hold_training(actor):
-        raise _PermissionDenied(_t("Only HR and managers assign training."))
+        raise _PermissionDenied(_("Only HR and managers assign training."))
     _require_manages(actor, person)
     attendance, _created = _Attendance.objects.update_or_create(
         session=session,
@@ -717,7 +713,7 @@ def attendance_record(*, actor, session, attended_ids) -> int:
     """Tick who attended; only the people the actor manages change. Returns how many rows
     the actor could change."""
     if not can_hold_training(actor):
-        raise _PermissionDenied(_t("Only HR and managers record attendance."))
+        raise _PermissionDenied(_("Only HR and managers record attendance."))
     ensure_day_open(session.held_on)  # a closed period's inputs are frozen
     attended = {int(pk) for pk in attended_ids}
     rows = list(session.attendances.select_related("person__department"))
@@ -725,7 +721,7 @@ def attendance_record(*, actor, session, attended_ids) -> int:
     strangers = attended - {row.person_id for row in mine}
     if strangers:
         raise _ValidationError(
-            {"attended": _t("You may record attendance only for the people you manage.")}
+            {"attended": _("You may record attendance only for the people you manage.")}
         )
     for row in mine:
         row.attended = row.person_id in attended
@@ -738,14 +734,14 @@ def commendation_create(
 ) -> _Commendation:
     """Recognise a person's work (in a period)."""
     if not can_record_ratings(actor):
-        raise _PermissionDenied(_t("Only managers and HR give commendations."))
+        raise _PermissionDenied(_("Only managers and HR give commendations."))
     _require_manages(actor, person)
     title = (title or "").strip()
     if not title:
-        raise _ValidationError({"title": _t("Give the commendation a title.")})
+        raise _ValidationError({"title": _("Give the commendation a title.")})
     given_on = given_on or _timezone.localdate()
     if given_on > _timezone.localdate():
-        raise _ValidationError({"given_on": _t("The date cannot be in the future.")})
+        raise _ValidationError({"given_on": _("The date cannot be in the future.")})
     return _Commendation.objects.create(
         person=person,
         title=title,
@@ -771,7 +767,6 @@ from django.core.exceptions import ValidationError as _PeriodRefused  # noqa: E4
 from django.db import IntegrityError as _PIntegrityError  # noqa: E402
 from django.db import transaction as _ptransaction  # noqa: E402
 from django.utils import timezone as _ptimezone  # noqa: E402
-from django.utils.translation import gettext as _pt  # noqa: E402
 
 from pathscore.core.choices import Role as _PRole  # noqa: E402
 from pathscore.core.scoping import scope_for as _pscope_for  # noqa: E402
@@ -825,9 +820,9 @@ def period_bounds(kind: str, day: _dt.date) -> tuple[_dt.date, _dt.date]:
 
 def period_default_name(kind: str, starts_on: _dt.date, ends_on: _dt.date) -> str:
     if kind == _PeriodKind.MONTH:
-        return _pt("%(year)s-%(month)02d") % {"year": starts_on.year, "month": starts_on.month}
+        return _("%(year)s-%(month)02d") % {"year": starts_on.year, "month": starts_on.month}
     if kind == _PeriodKind.QUARTER:
-        return _pt("%(year)s Q%(quarter)s") % {
+        return _("%(year)s Q%(quarter)s") % {
             "year": starts_on.year,
             "quarter": (starts_on.month - 1) // 3 + 1,
         }
@@ -836,9 +831,9 @@ def period_default_name(kind: str, starts_on: _dt.date, ends_on: _dt.date) -> st
 
 def _clean_period(kind, starts_on, ends_on, adjustment_bound, appeal_days, exclude=None):
     if kind not in _PeriodKind.values:
-        raise _PeriodRefused({"kind": _pt("Choose a month, a quarter or a custom range.")})
+        raise _PeriodRefused({"kind": _("Choose a month, a quarter or a custom range.")})
     if starts_on is None:
-        raise _PeriodRefused({"starts_on": _pt("Give the first day of the period.")})
+        raise _PeriodRefused({"starts_on": _("Give the first day of the period.")})
     if kind != _PeriodKind.CUSTOM:
         expected = period_bounds(kind, starts_on)
         if ends_on is None:
@@ -846,7 +841,7 @@ def _clean_period(kind, starts_on, ends_on, adjustment_bound, appeal_days, exclu
         if (starts_on, ends_on) != expected:
             raise _PeriodRefused(
                 {
-                    "starts_on": _pt(
+                    "starts_on": _(
                         "A month or quarter runs from its first to its last day "
                         "(here %(start)s to %(end)s)."
                     )
@@ -854,16 +849,16 @@ def _clean_period(kind, starts_on, ends_on, adjustment_bound, appeal_days, exclu
                 }
             )
     if ends_on is None:
-        raise _PeriodRefused({"ends_on": _pt("Give the last day of the period.")})
+        raise _PeriodRefused({"ends_on": _("Give the last day of the period.")})
     if ends_on < starts_on:
-        raise _PeriodRefused({"ends_on": _pt("The period must end on or after its first day.")})
+        raise _PeriodRefused({"ends_on": _("The period must end on or after its first day.")})
     bound = _PDecimal(str(adjustment_bound))
     if not _PDecimal(0) <= bound <= _PDecimal(100):
         raise _PeriodRefused(
-            {"adjustment_bound": _pt("The adjustment bound lies between 0 and 100 points.")}
+            {"adjustment_bound": _("The adjustment bound lies between 0 and 100 points.")}
         )
     if int(appeal_days) < 0:
-        raise _PeriodRefused({"appeal_days": _pt("The days to appeal cannot be negative.")})
+        raise _PeriodRefused({"appeal_days": _("The days to appeal cannot be negative.")})
     overlapping = _Period.objects.filter(
         kind=kind, state=_PeriodState.OPEN, starts_on__lte=ends_on, ends_on__gte=starts_on
     )
@@ -873,7 +868,7 @@ def _clean_period(kind, starts_on, ends_on, adjustment_bound, appeal_days, exclu
     if other is not None:
         raise _PeriodRefused(
             {
-                "starts_on": _pt("The open period %(name)s already covers some of these days.")
+                "starts_on": _("The open period %(name)s already covers some of these days.")
                 % {"name": other.name}
             }
         )
@@ -892,7 +887,7 @@ def period_create(
 ) -> _Period:
     """Open a month, a quarter (whole calendar units) or a custom range; two open periods
     of the same kind may not overlap."""
-    _require_hr(actor, _pt("Only HR admins open appraisal periods."))
+    _require_hr(actor, _("Only HR admins open appraisal periods."))
     with _ptransaction.atomic():
         ends_on, bound, days = _clean_period(
             kind, starts_on, ends_on, adjustment_bound, appeal_days
@@ -912,7 +907,7 @@ def ensure_period_open(period: _Period) -> None:
     acknowledgements and appeals (which have their own services)."""
     if period.state == _PeriodState.PUBLISHED:
         raise _PeriodRefused(
-            _pt(
+            _(
                 "The period %(name)s is published: nothing in it changes. "
                 "HR can create a new version with a reason."
             )
@@ -921,7 +916,7 @@ def ensure_period_open(period: _Period) -> None:
         )
     if period.state == _PeriodState.CLOSED:
         raise _PeriodRefused(
-            _pt(
+            _(
                 "The period %(name)s is closed: only adjustments, acknowledgements and "
                 "appeals change it now."
             )
@@ -946,11 +941,11 @@ def period_update(
     *, period: _Period, actor, name: str, ends_on=None, adjustment_bound=None, appeal_days=None
 ) -> _Period:
     """Rename an open period or change its end (custom), bound or appeal days."""
-    _require_hr(actor, _pt("Only HR admins change appraisal periods."))
+    _require_hr(actor, _("Only HR admins change appraisal periods."))
     ensure_period_open(period)
     name = (name or "").strip()
     if not name:
-        raise _PeriodRefused({"name": _pt("Give the period a name.")})
+        raise _PeriodRefused({"name": _("Give the period a name.")})
     with _ptransaction.atomic():
         ends, bound, days = _clean_period(
             period.kind,
@@ -968,7 +963,7 @@ def period_update(
             updated_at=_ptimezone.now(),
         )
         if changed != 1:
-            raise _PeriodRefused(_pt("The period has just been closed."), code="conflict")
+            raise _PeriodRefused(_("The period has just been closed."), code="conflict")
         period.refresh_from_db()
         period.save()  # records the change in the period's history
     _engine.invalidate_live(period)
@@ -1014,14 +1009,14 @@ def period_close(*, period: _Period, actor) -> _Period:
     dimension scores, the total and the rank in the team. Exactly once."""
     from pathscore.org.models import User
 
-    _require_hr(actor, _pt("Only HR admins close appraisal periods."))
+    _require_hr(actor, _("Only HR admins close appraisal periods."))
     if period.state != _PeriodState.OPEN:
         ensure_period_open(period)
     with _ptransaction.atomic():
         _claim_period(
             period,
             from_state=_PeriodState.OPEN,
-            message=_pt("The period %(name)s has been closed already.") % {"name": period.name},
+            message=_("The period %(name)s has been closed already.") % {"name": period.name},
             state=_PeriodState.CLOSED,
             closed_at=_ptimezone.now(),
             closed_by=actor,
@@ -1070,14 +1065,14 @@ def _lock_current_result(result: _Result) -> _Result:
     period = fresh.period
     if period.state == _PeriodState.OPEN:
         raise _PeriodRefused(
-            _pt("Scores of an open period are live: they can be changed once it is closed."),
+            _("Scores of an open period are live: they can be changed once it is closed."),
             code="open",
         )
     if period.state == _PeriodState.PUBLISHED:
         ensure_period_open(period)
     if fresh.version != period.version:
         raise _PeriodRefused(
-            _pt("This is an earlier version of the result; only the current one changes."),
+            _("This is an earlier version of the result; only the current one changes."),
             code="old_version",
         )
     return fresh
@@ -1086,11 +1081,11 @@ def _lock_current_result(result: _Result) -> _Result:
 def _apply_adjustment(result: _Result, *, actor, points, reason: str, indicator: str = ""):
     reason = (reason or "").strip()
     if not reason:
-        raise _PeriodRefused({"reason": _pt("Give a reason for the adjustment.")})
+        raise _PeriodRefused({"reason": _("Give a reason for the adjustment.")})
     try:
         points = _PDecimal(str(points)).quantize(_PDecimal("0.01"))
     except (ArithmeticError, ValueError):
-        raise _PeriodRefused({"points": _pt("The points must be a number.")}) from None
+        raise _PeriodRefused({"points": _("The points must be a number.")}) from None
     bound = result.period.adjustment_bound
     items = [dict(item) for item in result.items]
     weights = (result.dimensions or {}).get("weights") or {
@@ -1103,16 +1098,16 @@ def _apply_adjustment(result: _Result, *, actor, points, reason: str, indicator:
         matching = [item for item in items if item["indicator"] == indicator]
         if not matching:
             raise _PeriodRefused(
-                {"indicator": _pt("This result has no indicator %(code)s.") % {"code": indicator}}
+                {"indicator": _("This result has no indicator %(code)s.") % {"code": indicator}}
             )
         if not _PDecimal(0) <= points <= _PDecimal(100):
-            raise _PeriodRefused({"points": _pt("An indicator's points lie between 0 and 100.")})
+            raise _PeriodRefused({"points": _("An indicator's points lie between 0 and 100.")})
         matching[0]["points"] = str(points)
         matching[0]["override"] = str(points)
         matching[0]["override_reason"] = reason
     else:
         if points == 0:
-            raise _PeriodRefused({"points": _pt("An adjustment of 0 points changes nothing.")})
+            raise _PeriodRefused({"points": _("An adjustment of 0 points changes nothing.")})
         manual += points
     combined = _engine.recombine(weights, items)
     total = combined.total + manual
@@ -1120,7 +1115,7 @@ def _apply_adjustment(result: _Result, *, actor, points, reason: str, indicator:
     if abs(change) > bound:
         raise _PeriodRefused(
             {
-                "points": _pt(
+                "points": _(
                     "Adjustments may change a score by at most %(bound)s points in all; "
                     "this would change it by %(change)s."
                 )
@@ -1129,7 +1124,7 @@ def _apply_adjustment(result: _Result, *, actor, points, reason: str, indicator:
             code="beyond_bound",
         )
     if not _PDecimal(0) <= total <= _PDecimal(100):
-        raise _PeriodRefused({"points": _pt("The adjusted score must lie between 0 and 100.")})
+        raise _PeriodRefused({"points": _("The adjusted score must lie between 0 and 100.")})
     dimensions = dict(result.dimensions or {})
     dimensions["scores"] = _engine.to_json(combined.dimensions)
     dimensions["weights"] = weights
@@ -1158,7 +1153,7 @@ def result_adjust(
         fresh = _lock_current_result(result)
         if not manages_result(actor, fresh):
             raise _PeriodRefused(
-                _pt("Only the person's manager or HR adjusts a score."), code="forbidden"
+                _("Only the person's manager or HR adjusts a score."), code="forbidden"
             )
         adjustment = _apply_adjustment(
             fresh, actor=actor, points=points, reason=reason, indicator=indicator
@@ -1173,17 +1168,17 @@ def result_acknowledge(*, result: _Result, person) -> _Result:
         fresh = _lock_current_result(result)
         if person.pk != fresh.person_id:
             raise _PeriodRefused(
-                _pt("Only the person assessed acknowledges a result."), code="forbidden"
+                _("Only the person assessed acknowledges a result."), code="forbidden"
             )
         if fresh.appeals.filter(state=_AppealState.OPEN).exists():
             raise _PeriodRefused(
-                _pt("Your appeal is still open: wait for its resolution."), code="appeal_open"
+                _("Your appeal is still open: wait for its resolution."), code="appeal_open"
             )
         changed = _Result.objects.filter(pk=fresh.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=_ptimezone.now()
         )
         if changed != 1:
-            raise _PeriodRefused(_pt("You have acknowledged this result already."), code="conflict")
+            raise _PeriodRefused(_("You have acknowledged this result already."), code="conflict")
     result.refresh_from_db()
     return result
 
@@ -1201,30 +1196,30 @@ def appeal_submit(*, result: _Result, person, reason: str) -> _Appeal:
         fresh = _lock_current_result(result)
         if person.pk != fresh.person_id:
             raise _PeriodRefused(
-                _pt("Only the person assessed appeals against a result."), code="forbidden"
+                _("Only the person assessed appeals against a result."), code="forbidden"
             )
         reason = (reason or "").strip()
         if not reason:
-            raise _PeriodRefused({"reason": _pt("Say why you appeal.")})
+            raise _PeriodRefused({"reason": _("Say why you appeal.")})
         deadline = appeal_deadline(fresh.period)
         if deadline is not None and _ptimezone.now() > deadline:
             raise _PeriodRefused(
-                _pt("The deadline for appeals passed on %(deadline)s.")
+                _("The deadline for appeals passed on %(deadline)s.")
                 % {"deadline": _ptimezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
                 code="deadline",
             )
         if fresh.acknowledged_at is not None:
             raise _PeriodRefused(
-                _pt("You have acknowledged this result: it can no longer be appealed."),
+                _("You have acknowledged this result: it can no longer be appealed."),
                 code="acknowledged",
             )
         if fresh.appeals.filter(state=_AppealState.OPEN).exists():
-            raise _PeriodRefused(_pt("Your appeal is already open."), code="appeal_open")
+            raise _PeriodRefused(_("Your appeal is already open."), code="appeal_open")
         try:
             with _ptransaction.atomic():
                 return _Appeal.objects.create(result=fresh, reason=reason)
         except _PIntegrityError:
-            raise _PeriodRefused(_pt("Your appeal is already open."), code="appeal_open") from None
+            raise _PeriodRefused(_("Your appeal is already open."), code="appeal_open") from None
 
 
 def appeal_resolve(
@@ -1236,14 +1231,14 @@ def appeal_resolve(
         fresh = _lock_current_result(appeal.result)
         if not manages_result(actor, fresh):
             raise _PeriodRefused(
-                _pt("Only the person's manager or HR resolves an appeal."), code="forbidden"
+                _("Only the person's manager or HR resolves an appeal."), code="forbidden"
             )
         resolution = (resolution or "").strip()
         if not resolution:
-            raise _PeriodRefused({"resolution": _pt("Say how the appeal was resolved.")})
+            raise _PeriodRefused({"resolution": _("Say how the appeal was resolved.")})
         if not upheld and points not in (None, ""):
             raise _PeriodRefused(
-                {"points": _pt("A rejected appeal changes no points.")}, code="rejected_points"
+                {"points": _("A rejected appeal changes no points.")}, code="rejected_points"
             )
         changed = _Appeal.objects.filter(pk=appeal.pk, state=_AppealState.OPEN).update(
             state=_AppealState.UPHELD if upheld else _AppealState.REJECTED,
@@ -1252,7 +1247,7 @@ def appeal_resolve(
             resolved_at=_ptimezone.now(),
         )
         if changed != 1:
-            raise _PeriodRefused(_pt("This appeal has been resolved already."), code="conflict")
+            raise _PeriodRefused(_("This appeal has been resolved already."), code="conflict")
         if upheld and points not in (None, ""):
             _apply_adjustment(
                 fresh, actor=actor, points=points, reason=resolution, indicator=indicator
@@ -1263,10 +1258,10 @@ def appeal_resolve(
 
 def period_publish(*, period: _Period, actor) -> _Period:
     """HR publishes a closed period once every appeal is resolved."""
-    _require_hr(actor, _pt("Only HR admins publish appraisal periods."))
+    _require_hr(actor, _("Only HR admins publish appraisal periods."))
     if period.state != _PeriodState.CLOSED:
         if period.state == _PeriodState.OPEN:
-            raise _PeriodRefused(_pt("Close the period before publishing it."), code="open")
+            raise _PeriodRefused(_("Close the period before publishing it."), code="open")
         ensure_period_open(period)
     with _ptransaction.atomic():
         open_appeals = _Appeal.objects.filter(
@@ -1274,14 +1269,14 @@ def period_publish(*, period: _Period, actor) -> _Period:
         ).count()
         if open_appeals:
             raise _PeriodRefused(
-                _pt("Resolve the %(count)s open appeal(s) before publishing.")
+                _("Resolve the %(count)s open appeal(s) before publishing.")
                 % {"count": open_appeals},
                 code="appeals_open",
             )
         _claim_period(
             period,
             from_state=_PeriodState.CLOSED,
-            message=_pt("The period %(name)s has been published already.") % {"name": period.name},
+            message=_("The period %(name)s has been published already.") % {"name": period.name},
             state=_PeriodState.PUBLISHED,
             published_at=_ptimezone.now(),
             published_by=actor,
@@ -1293,13 +1288,13 @@ def period_new_version(*, period: _Period, actor, reason: str) -> _Period:
     """HR reopens a published period as a new version (for adjustments and appeals, then
     publication again). The previous version's results stay as they were, so the
     difference is visible."""
-    _require_hr(actor, _pt("Only HR admins create a new version of a period."))
+    _require_hr(actor, _("Only HR admins create a new version of a period."))
     reason = (reason or "").strip()
     if not reason:
-        raise _PeriodRefused({"reason": _pt("Give a reason for the new version.")})
+        raise _PeriodRefused({"reason": _("Give a reason for the new version.")})
     if period.state != _PeriodState.PUBLISHED:
         raise _PeriodRefused(
-            _pt("Only a published period gets a new version; change this one directly."),
+            _("Only a published period gets a new version; change this one directly."),
             code="not_published",
         )
     previous = period.version
@@ -1307,7 +1302,7 @@ def period_new_version(*, period: _Period, actor, reason: str) -> _Period:
         _claim_period(
             period,
             from_state=_PeriodState.PUBLISHED,
-            message=_pt("A new version of %(name)s has just been created.") % {"name": period.name},
+            message=_("A new version of %(name)s has just been created.") % {"name": period.name},
             state=_PeriodState.CLOSED,
             version=previous + 1,
             closed_at=_ptimezone.now(),
