@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Dimension(models.TextChoices):
@@ -34,9 +35,9 @@ class PeriodKind(models.TextChoices):
 
 
 class PeriodState(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-    PUBLISHED = "published", _("Published")
+    OPEN = "open", pgettext_lazy("appraisal period state", "Open")
+    CLOSED = "closed", pgettext_lazy("appraisal period state", "Closed")
+    PUBLISHED = "published", pgettext_lazy("appraisal period state", "Published")
 
 
 class AppealState(models.TextChoices):
