@@ -6,7 +6,7 @@
 from decimal import Decimal as _Decimal  # noqa: E402
 
 from django import forms as _forms  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
+from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.choices import Role as _Role  # noqa: E402
 from pathscore.org.models import Department as _Department  # noqa: E402

@@ -1,29 +1,27 @@
 """Menu entries and home panels of the evaluation: one section per part."""
 
+from django.utils.translation import gettext_lazy as _
+
+from pathscore.core.choices import Role
+from pathscore.core.navigation import NavItem, register_nav
 
 # --- Scorecards and ratings, training, commendations (HR admin) ------------------------------
 
-from django.utils.translation import gettext_lazy as _  # noqa: E402
-
-from pathscore.core.choices import Role as _Role  # noqa: E402
-from pathscore.core.navigation import NavItem as _NavItem  # noqa: E402
-from pathscore.core.navigation import register_nav as _register_nav  # noqa: E402
-
 
 def _hr_or_manager(scope) -> bool:
-    return scope.has_role(_Role.HR_ADMIN) or scope.is_manager
+    return scope.has_role(Role.HR_ADMIN) or scope.is_manager
 
 
-_register_nav(
-    _NavItem(
+register_nav(
+    NavItem(
         key="scorecards",
         label=_("Scorecards"),
         url_name="scoring:scorecard-list",
         icon="bi-sliders",
         order=82,
-        roles=frozenset({_Role.HR_ADMIN, _Role.EXECUTIVE}),
+        roles=frozenset({Role.HR_ADMIN, Role.EXECUTIVE}),
     ),
-    _NavItem(
+    NavItem(
         key="training",
         label=_("Training"),
         url_name="scoring:session-list",
@@ -31,7 +29,7 @@ _register_nav(
         order=84,
         when=_hr_or_manager,
     ),
-    _NavItem(
+    NavItem(
         key="ratings",
         label=_("Ratings"),
         url_name="scoring:rating-list",
@@ -44,13 +42,13 @@ _register_nav(
 
 # --- My score and the appraisal periods ------------------------------------------------------
 
-_register_nav(
-    _NavItem(
+register_nav(
+    NavItem(
         key="my-score",
         label=_("My score"),
         url_name="scoring:my-score",
         icon="bi-speedometer2",
         order=80,
-        roles=frozenset({_Role.SALESPERSON}),
+        roles=frozenset({Role.SALESPERSON}),
     ),
 )

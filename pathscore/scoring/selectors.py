@@ -1,22 +1,20 @@
 """Queries of the evaluation: one section per part, each appended by its author."""
 
+from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
+
+from pathscore.scoring import indicators as indicator_registry
+from pathscore.scoring.choices import Dimension, ScorecardStatus
+from pathscore.scoring.models import (
+    Attendance,
+    Commendation,
+    CustomerRating,
+    QualityRating,
+    Scorecard,
+    TrainingSession,
+)
 
 # --- Scorecards and ratings, training, commendations (HR admin) ------------------------------
-
-from django.db.models import Count as _Count  # noqa: E402
-from django.db.models import Prefetch as _Prefetch  # noqa: E402
-from django.db.models import Q as _Q  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
-
-from pathscore.scoring import indicators as _indicators  # noqa: E402
-from pathscore.scoring.choices import Dimension as _Dimension  # noqa: E402
-from pathscore.scoring.choices import ScorecardStatus as _ScorecardStatus  # noqa: E402
-from pathscore.scoring.models import Attendance as _Attendance  # noqa: E402
-from pathscore.scoring.models import Commendation as _Commendation  # noqa: E402
-from pathscore.scoring.models import CustomerRating as _CustomerRating  # noqa: E402
-from pathscore.scoring.models import QualityRating as _QualityRating  # noqa: E402
-from pathscore.scoring.models import Scorecard as _Scorecard  # noqa: E402
-from pathscore.scoring.models import TrainingSession as _TrainingSession  # noqa: E402
 
 
 def describe_rule(kind: str, direction: str, params: dict, unit: str = "") -> str:
@@ -65,9 +63,9 @@ def _scorecards_visible_to(user):
     from pathscore.core.choices import Role
     from pathscore.core.scoping import scope_for
 
-    scorecards = _Scorecard.objects.visible_to(user)
+    scorecards = Scorecard.objects.visible_to(user)
     if not scope_for(user).has_role(Role.HR_ADMIN):
-        scorecards = scorecards.exclude(status=_ScorecardStatus.DRAFT)
+        scorecards = scorecards.exclude(status=ScorecardStatus.DRAFT)
     return scorecards
 
 
@@ -92,14 +90,14 @@ def scorecard_layout(scorecard) -> list[dict]:
     weights = {d.dimension: d.weight for d in scorecard.dimensions.all()}
     items = list(scorecard.items.all())
     layout = []
-    for dimension in _Dimension:
+    for dimension in Dimension:
         mine = [item for item in items if item.dimension == dimension.value]
         if dimension.value not in weights and not mine:
             continue
         rows = []
         for item in mine:
             try:
-                indicator = _indicators.get(item.indicator)
+                indicator = indicator_registry.get(item.indicator)
                 name, unit = str(indicator.name), str(indicator.unit)
             except KeyError:
                 name, unit = item.indicator, ""
@@ -124,30 +122,30 @@ def scorecard_layout(scorecard) -> list[dict]:
 
 
 def customer_ratings_for_list(user):
-    return _CustomerRating.objects.visible_to(user).select_related(
+    return CustomerRating.objects.visible_to(user).select_related(
         "person", "customer", "project", "recorded_by"
     )
 
 
 def quality_ratings_for_list(user):
-    return _QualityRating.objects.visible_to(user).select_related(
+    return QualityRating.objects.visible_to(user).select_related(
         "person", "version__document", "rated_by"
     )
 
 
 def training_sessions_for_list(user):
     """Sessions with the counts of the attendees the user may see."""
-    visible = _Attendance.objects.visible_to(user).values("pk")
+    visible = Attendance.objects.visible_to(user).values("pk")
     return (
-        _TrainingSession.objects.visible_to(user)
+        TrainingSession.objects.visible_to(user)
         .select_related("course")
         .annotate(
-            required_count=_Count(
-                "attendances", filter=_Q(attendances__pk__in=visible), distinct=True
+            required_count=Count(
+                "attendances", filter=Q(attendances__pk__in=visible), distinct=True
             ),
-            attended_count=_Count(
+            attended_count=Count(
                 "attendances",
-                filter=_Q(attendances__pk__in=visible, attendances__attended=True),
+                filter=Q(attendances__pk__in=visible, attendances__attended=True),
                 distinct=True,
             ),
         )
@@ -156,7 +154,7 @@ def training_sessions_for_list(user):
 
 def session_attendances(session, user):
     return (
-        _Attendance.objects.visible_to(user)
+        Attendance.objects.visible_to(user)
         .filter(session=session)
         .select_related("person__department", "assigned_by")
         .order_by("person__name")
@@ -165,15 +163,15 @@ def session_attendances(session, user):
 
 def session_for_detail(user):
     return (
-        _TrainingSession.objects.visible_to(user)
+        TrainingSession.objects.visible_to(user)
         .select_related("course")
-        .prefetch_related(_Prefetch("attendances", queryset=_Attendance.objects.none()))
+        .prefetch_related(Prefetch("attendances", queryset=Attendance.objects.none()))
     )
 
 
 def commendations_for_list(user):
-    return _Commendation.objects.visible_to(user).select_related("person", "period", "given_by")
+    return Commendation.objects.visible_to(user).select_related("person", "period", "given_by")
 
 
 def published_scorecards():
-    return _Scorecard.objects.filter(status=_ScorecardStatus.PUBLISHED)
+    return Scorecard.objects.filter(status=ScorecardStatus.PUBLISHED)

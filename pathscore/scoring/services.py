@@ -1,67 +1,76 @@
 """The evaluation's services: every write to the scoring records goes through here."""
 
+import calendar
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pathscore.core.choices import Role
+from pathscore.core.scoping import scope_for
+from pathscore.scoring import engine, rules
+from pathscore.scoring import indicators as indicator_registry
+from pathscore.scoring.choices import (
+    AppealState,
+    Dimension,
+    PeriodKind,
+    PeriodState,
+    RuleKind,
+    ScorecardStatus,
+)
+from pathscore.scoring.models import (
+    Adjustment,
+    Appeal,
+    Attendance,
+    Commendation,
+    CustomerRating,
+    Period,
+    QualityRating,
+    Result,
+    Scorecard,
+    ScorecardDimension,
+    ScorecardItem,
+    TrainingCourse,
+    TrainingSession,
+)
 
 # --- Scorecards ------------------------------------------------------------------------------
 # HR admins keep the scorecards: a draft is edited, then published (the previous published
 # version of the same code retires). Every refusal names the dimension or indicator and the
 # field; a refused change saves nothing.
 
-from decimal import Decimal as _Decimal  # noqa: E402
-from decimal import InvalidOperation as _InvalidOperation  # noqa: E402
-
-from django.core.exceptions import PermissionDenied as _PermissionDenied  # noqa: E402
-from django.core.exceptions import ValidationError as _ValidationError  # noqa: E402
-from django.db import IntegrityError as _IntegrityError  # noqa: E402
-from django.db import transaction as _transaction  # noqa: E402
-from django.db.models import Max as _Max  # noqa: E402
-from django.utils import timezone as _timezone  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
-
-from pathscore.core.choices import Role as _Role  # noqa: E402
-from pathscore.core.scoping import scope_for as _scope_for  # noqa: E402
-from pathscore.scoring import indicators as _indicators  # noqa: E402
-from pathscore.scoring import rules as _rules  # noqa: E402
-from pathscore.scoring.choices import Dimension as _Dimension  # noqa: E402
-from pathscore.scoring.choices import RuleKind as _RuleKind  # noqa: E402
-from pathscore.scoring.choices import ScorecardStatus as _ScorecardStatus  # noqa: E402
-from pathscore.scoring.models import Attendance as _Attendance  # noqa: E402
-from pathscore.scoring.models import Commendation as _Commendation  # noqa: E402
-from pathscore.scoring.models import CustomerRating as _CustomerRating  # noqa: E402
-from pathscore.scoring.models import QualityRating as _QualityRating  # noqa: E402
-from pathscore.scoring.models import Scorecard as _Scorecard  # noqa: E402
-from pathscore.scoring.models import ScorecardDimension as _ScorecardDimension  # noqa: E402
-from pathscore.scoring.models import ScorecardItem as _ScorecardItem  # noqa: E402
-from pathscore.scoring.models import TrainingCourse as _TrainingCourse  # noqa: E402
-from pathscore.scoring.models import TrainingSession as _TrainingSession  # noqa: E402
-
 #: The rule parameters each kind of rule keeps (others are dropped when saving).
 RULE_PARAMS = {
-    _RuleKind.TARGET: ("target", "floor", "zero_at"),
-    _RuleKind.BANDS: ("bands",),
-    _RuleKind.TEAM_RELATIVE: ("full_at",),
-    _RuleKind.PERCENTILE: (),
+    RuleKind.TARGET: ("target", "floor", "zero_at"),
+    RuleKind.BANDS: ("bands",),
+    RuleKind.TEAM_RELATIVE: ("full_at",),
+    RuleKind.PERCENTILE: (),
 }
 
 
 def can_edit_scorecards(user) -> bool:
-    return _scope_for(user).has_role(_Role.HR_ADMIN)
+    return scope_for(user).has_role(Role.HR_ADMIN)
 
 
 def _require_scorecard_editor(actor) -> None:
     if not can_edit_scorecards(actor):
-        raise _PermissionDenied(_("Only HR admins change scorecards."))
+        raise PermissionDenied(_("Only HR admins change scorecards."))
 
 
 def _require_draft(scorecard) -> None:
-    if scorecard.status != _ScorecardStatus.DRAFT:
-        raise _ValidationError(
+    if scorecard.status != ScorecardStatus.DRAFT:
+        raise ValidationError(
             _("Only a draft can be changed: create a new draft of this scorecard first.")
         )
 
 
 def _dimension_label(code: str) -> str:
     try:
-        return str(_Dimension(code).label)
+        return str(Dimension(code).label)
     except ValueError:
         return code
 
@@ -69,17 +78,17 @@ def _dimension_label(code: str) -> str:
 def indicator_label(code: str) -> str:
     """The indicator's name as people read it (the code when it is not catalogued)."""
     try:
-        return str(_indicators.get(code).name)
+        return str(indicator_registry.get(code).name)
     except KeyError:
         return code
 
 
-def _number(value, *, where: str, field: str, errors: list) -> _Decimal | None:
+def _number(value, *, where: str, field: str, errors: list) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        number = _Decimal(str(value))
-    except (_InvalidOperation, ValueError):
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
         errors.append(
             _("%(where)s: %(field)s must be a number.") % {"where": where, "field": field}
         )
@@ -99,7 +108,7 @@ def _clean_params(where: str, kind: str, direction: str, params: dict, errors: l
     if kind not in RULE_PARAMS:
         errors.append(_("%(where)s: choose a rule.") % {"where": where})
         return clean
-    if direction not in (_rules.HIGHER, _rules.LOWER):
+    if direction not in (rules.HIGHER, rules.LOWER):
         errors.append(_("%(where)s: choose a direction.") % {"where": where})
         return clean
     for name in RULE_PARAMS[kind]:
@@ -138,21 +147,21 @@ def _clean_params(where: str, kind: str, direction: str, params: dict, errors: l
                 clean[name] = str(number)
     if len(errors) > before:
         return clean
-    target = _Decimal(clean["target"]) if "target" in clean else None
-    floor = _Decimal(clean.get("floor", "0"))
-    zero_at = _Decimal(clean["zero_at"]) if "zero_at" in clean else None
-    if kind == _RuleKind.TARGET:
+    target = Decimal(clean["target"]) if "target" in clean else None
+    floor = Decimal(clean.get("floor", "0"))
+    zero_at = Decimal(clean["zero_at"]) if "zero_at" in clean else None
+    if kind == RuleKind.TARGET:
         if target is None:
             errors.append(_("%(where)s: a target rule needs a target.") % {"where": where})
-        elif direction == _rules.HIGHER and target <= floor:
+        elif direction == rules.HIGHER and target <= floor:
             errors.append(_("%(where)s: the target must be above the floor.") % {"where": where})
-        elif direction == _rules.LOWER and (zero_at is None or zero_at <= target):
+        elif direction == rules.LOWER and (zero_at is None or zero_at <= target):
             errors.append(
                 _("%(where)s: when lower is better, zero points must lie above the target.")
                 % {"where": where}
             )
-    if kind == _RuleKind.TEAM_RELATIVE:
-        full_at = _Decimal(clean.get("full_at", "1.5"))
+    if kind == RuleKind.TEAM_RELATIVE:
+        full_at = Decimal(clean.get("full_at", "1.5"))
         if full_at <= 0:
             errors.append(
                 _("%(where)s: full marks must be at a positive multiple of the team average.")
@@ -160,82 +169,82 @@ def _clean_params(where: str, kind: str, direction: str, params: dict, errors: l
             )
     if len(errors) == before:
         try:
-            _rules.Rule.from_params(kind, direction, clean)
-        except (_rules.RuleError, _InvalidOperation, KeyError, TypeError, ValueError) as error:
+            rules.Rule.from_params(kind, direction, clean)
+        except (rules.RuleError, InvalidOperation, KeyError, TypeError, ValueError) as error:
             errors.append(f"{where}: {error}")
     return clean
 
 
 def _clean_header(*, department, role) -> None:
     if department is None and not role:
-        raise _ValidationError(
+        raise ValidationError(
             {"department": _("A scorecard covers a department or a role: choose one.")}
         )
-    if role and role not in _Role.values:
-        raise _ValidationError({"role": _("Choose a valid role.")})
+    if role and role not in Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
 
 
-def scorecard_create(*, actor, code, name, department=None, role="", note="") -> _Scorecard:
+def scorecard_create(*, actor, code, name, department=None, role="", note="") -> Scorecard:
     """A new scorecard, as draft version 1."""
     _require_scorecard_editor(actor)
     code = (code or "").strip()
     name = (name or "").strip()
     if not code:
-        raise _ValidationError({"code": _("Give the scorecard a code.")})
+        raise ValidationError({"code": _("Give the scorecard a code.")})
     if not name:
-        raise _ValidationError({"name": _("Give the scorecard a name.")})
-    if _Scorecard.objects.filter(code=code).exists():
-        raise _ValidationError(
+        raise ValidationError({"name": _("Give the scorecard a name.")})
+    if Scorecard.objects.filter(code=code).exists():
+        raise ValidationError(
             {"code": _("A scorecard with the code %(code)s exists already.") % {"code": code}}
         )
     _clean_header(department=department, role=role)
-    return _Scorecard.objects.create(
+    return Scorecard.objects.create(
         code=code, version=1, name=name, department=department, role=role or "", note=note
     )
 
 
-def scorecard_update(*, scorecard, actor, name, department=None, role="") -> _Scorecard:
+def scorecard_update(*, scorecard, actor, name, department=None, role="") -> Scorecard:
     """Rename a draft or change whom it covers."""
     _require_scorecard_editor(actor)
     _require_draft(scorecard)
     name = (name or "").strip()
     if not name:
-        raise _ValidationError({"name": _("Give the scorecard a name.")})
+        raise ValidationError({"name": _("Give the scorecard a name.")})
     _clean_header(department=department, role=role)
     scorecard.name, scorecard.department, scorecard.role = name, department, role or ""
     scorecard.save()
     return scorecard
 
 
-def scorecard_new_draft(*, code, actor) -> _Scorecard:
+def scorecard_new_draft(*, code, actor) -> Scorecard:
     """A new draft version copying the published one (else the latest version)."""
     _require_scorecard_editor(actor)
-    with _transaction.atomic():
-        versions = _Scorecard.objects.select_for_update().filter(code=code)
+    with transaction.atomic():
+        versions = Scorecard.objects.select_for_update().filter(code=code)
         if not versions.exists():
-            raise _ValidationError(_("There is no scorecard %(code)s.") % {"code": code})
-        if versions.filter(status=_ScorecardStatus.DRAFT).exists():
-            raise _ValidationError(
+            raise ValidationError(_("There is no scorecard %(code)s.") % {"code": code})
+        if versions.filter(status=ScorecardStatus.DRAFT).exists():
+            raise ValidationError(
                 _("Scorecard %(code)s already has a draft: edit that one.") % {"code": code}
             )
         source = (
-            versions.filter(status=_ScorecardStatus.PUBLISHED).first()
+            versions.filter(status=ScorecardStatus.PUBLISHED).first()
             or versions.order_by("-version").first()
         )
-        number = versions.aggregate(top=_Max("version"))["top"] + 1
-        draft = _Scorecard.objects.create(
+        number = versions.aggregate(top=Max("version"))["top"] + 1
+        draft = Scorecard.objects.create(
             code=code,
             version=number,
             name=source.name,
             department=source.department,
             role=source.role,
         )
-        _ScorecardDimension.objects.bulk_create(
-            _ScorecardDimension(scorecard=draft, dimension=d.dimension, weight=d.weight)
+        ScorecardDimension.objects.bulk_create(
+            ScorecardDimension(scorecard=draft, dimension=d.dimension, weight=d.weight)
             for d in source.dimensions.all()
         )
-        _ScorecardItem.objects.bulk_create(
-            _ScorecardItem(
+        ScorecardItem.objects.bulk_create(
+            ScorecardItem(
                 scorecard=draft,
                 indicator=i.indicator,
                 dimension=i.dimension,
@@ -250,12 +259,12 @@ def scorecard_new_draft(*, code, actor) -> _Scorecard:
     return draft
 
 
-def _clean_dimensions(dimensions: dict) -> dict[str, _Decimal]:
+def _clean_dimensions(dimensions: dict) -> dict[str, Decimal]:
     errors: list[str] = []
-    clean: dict[str, _Decimal] = {}
+    clean: dict[str, Decimal] = {}
     for code, weight in dimensions.items():
         where = _dimension_label(code)
-        if code not in _Dimension.values:
+        if code not in Dimension.values:
             errors.append(_("Unknown dimension %(code)s.") % {"code": code})
             continue
         number = _number(weight, where=where, field=_("weight"), errors=errors)
@@ -265,13 +274,13 @@ def _clean_dimensions(dimensions: dict) -> dict[str, _Decimal]:
             errors.append(_("%(where)s: the weight cannot be negative.") % {"where": where})
         clean[code] = number
     if errors:
-        raise _ValidationError({"dimensions": errors})
+        raise ValidationError({"dimensions": errors})
     return clean
 
 
 def _clean_items(items: list[dict]) -> list[dict]:
     errors: list[str] = []
-    known = {indicator.code: indicator for indicator in _indicators.catalogue()}
+    known = {indicator.code: indicator for indicator in indicator_registry.catalogue()}
     seen: set[str] = set()
     clean = []
     for order, item in enumerate(items):
@@ -287,7 +296,7 @@ def _clean_items(items: list[dict]) -> list[dict]:
             continue
         seen.add(code)
         dimension = item.get("dimension") or known[code].dimension
-        if dimension not in _Dimension.values:
+        if dimension not in Dimension.values:
             errors.append(_("%(where)s: choose a dimension.") % {"where": where})
             continue
         weight = _number(item.get("weight"), where=where, field=_("weight"), errors=errors)
@@ -312,61 +321,61 @@ def _clean_items(items: list[dict]) -> list[dict]:
             }
         )
     if errors:
-        raise _ValidationError({"items": errors})
+        raise ValidationError({"items": errors})
     return clean
 
 
-def scorecard_set_dimensions(*, scorecard, actor, dimensions: dict) -> _Scorecard:
+def scorecard_set_dimensions(*, scorecard, actor, dimensions: dict) -> Scorecard:
     """Replace a draft's dimension weights: ``{"process": 40, ...}``."""
     _require_scorecard_editor(actor)
     _require_draft(scorecard)
     clean = _clean_dimensions(dimensions)
-    with _transaction.atomic():
+    with transaction.atomic():
         scorecard.dimensions.all().delete()
-        _ScorecardDimension.objects.bulk_create(
-            _ScorecardDimension(scorecard=scorecard, dimension=code, weight=weight)
+        ScorecardDimension.objects.bulk_create(
+            ScorecardDimension(scorecard=scorecard, dimension=code, weight=weight)
             for code, weight in clean.items()
         )
     return scorecard
 
 
-def scorecard_set_items(*, scorecard, actor, items: list[dict]) -> _Scorecard:
+def scorecard_set_items(*, scorecard, actor, items: list[dict]) -> Scorecard:
     """Replace a draft's indicators: dicts with indicator, dimension, weight, rule_kind,
     direction and params (target/floor/zero_at, bands ``[[threshold, points]]``, full_at)."""
     _require_scorecard_editor(actor)
     _require_draft(scorecard)
     clean = _clean_items(items)
-    with _transaction.atomic():
+    with transaction.atomic():
         scorecard.items.all().delete()
-        _ScorecardItem.objects.bulk_create(_ScorecardItem(scorecard=scorecard, **i) for i in clean)
+        ScorecardItem.objects.bulk_create(ScorecardItem(scorecard=scorecard, **i) for i in clean)
     return scorecard
 
 
 def weight_problems(dimensions: dict, items: list[dict]) -> list[str]:
     """Readable messages (naming the dimension) for weights that do not total 100;
     ``rules.check_weights`` is the judge, these messages say where."""
-    dimension_weights = {code: _Decimal(str(w)) for code, w in dimensions.items()}
-    item_weights: dict[str, list[_Decimal]] = {}
+    dimension_weights = {code: Decimal(str(w)) for code, w in dimensions.items()}
+    item_weights: dict[str, list[Decimal]] = {}
     for item in items:
-        item_weights.setdefault(item["dimension"], []).append(_Decimal(str(item["weight"])))
-    if not _rules.check_weights(dimension_weights, item_weights):
+        item_weights.setdefault(item["dimension"], []).append(Decimal(str(item["weight"])))
+    if not rules.check_weights(dimension_weights, item_weights):
         return []
     problems = []
-    total = sum(dimension_weights.values(), _Decimal(0))
+    total = sum(dimension_weights.values(), Decimal(0))
     if total != 100:
         problems.append(
             _("The dimension weights total %(total)s, not 100.") % {"total": _fmt(total)}
         )
-    for code in _Dimension.values:
+    for code in Dimension.values:
         weights = item_weights.get(code, [])
-        weight = dimension_weights.get(code, _Decimal(0))
+        weight = dimension_weights.get(code, Decimal(0))
         label = _dimension_label(code)
         if weights and code not in dimension_weights:
             problems.append(_("%(dimension)s has indicators but no weight.") % {"dimension": label})
-        elif weights and sum(weights, _Decimal(0)) != 100:
+        elif weights and sum(weights, Decimal(0)) != 100:
             problems.append(
                 _("%(dimension)s: the indicator weights total %(total)s, not 100.")
-                % {"dimension": label, "total": _fmt(sum(weights, _Decimal(0)))}
+                % {"dimension": label, "total": _fmt(sum(weights, Decimal(0)))}
             )
         elif weight > 0 and not weights:
             problems.append(
@@ -376,17 +385,17 @@ def weight_problems(dimensions: dict, items: list[dict]) -> list[str]:
         w < 0 for ws in item_weights.values() for w in ws
     ):
         problems.append(_("Weights cannot be negative."))
-    return problems or [str(p) for p in _rules.check_weights(dimension_weights, item_weights)]
+    return problems or [str(p) for p in rules.check_weights(dimension_weights, item_weights)]
 
 
-def _fmt(number: _Decimal) -> str:
+def _fmt(number: Decimal) -> str:
     text = f"{number:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def scorecard_save_draft(
     *, scorecard, actor, name, department=None, role="", dimensions: dict, items: list[dict]
-) -> _Scorecard:
+) -> Scorecard:
     """The editor's save: header, dimensions and items together, or nothing at all.
     Weights that do not total 100 are refused here already, naming the dimension."""
     _require_scorecard_editor(actor)
@@ -394,26 +403,26 @@ def scorecard_save_draft(
     errors: dict[str, list] = {}
     try:
         _clean_header(department=department, role=role)
-    except _ValidationError as error:
+    except ValidationError as error:
         errors.update(error.message_dict)
     if not (name or "").strip():
         errors.setdefault("name", []).append(_("Give the scorecard a name."))
     clean_dimensions = clean_items = None
     try:
         clean_dimensions = _clean_dimensions(dimensions)
-    except _ValidationError as error:
+    except ValidationError as error:
         errors.update(error.message_dict)
     try:
         clean_items = _clean_items(items)
-    except _ValidationError as error:
+    except ValidationError as error:
         errors.update(error.message_dict)
     if clean_dimensions is not None and clean_items is not None:
         problems = weight_problems(clean_dimensions, clean_items)
         if problems:
             errors.setdefault("weights", []).extend(problems)
     if errors:
-        raise _ValidationError(errors)
-    with _transaction.atomic():
+        raise ValidationError(errors)
+    with transaction.atomic():
         scorecard_update(
             scorecard=scorecard, actor=actor, name=name, department=department, role=role
         )
@@ -443,12 +452,10 @@ def scorecard_problems(scorecard) -> list[str]:
         problems.append(_("Add at least one indicator."))
     try:
         _clean_items(items)
-    except _ValidationError as error:
+    except ValidationError as error:
         problems.extend(error.messages)
     problems.extend(weight_problems(dimensions, items))
-    clash = _Scorecard.objects.filter(status=_ScorecardStatus.PUBLISHED).exclude(
-        code=scorecard.code
-    )
+    clash = Scorecard.objects.filter(status=ScorecardStatus.PUBLISHED).exclude(code=scorecard.code)
     if scorecard.department_id:
         clash = clash.filter(department_id=scorecard.department_id)
     else:
@@ -462,20 +469,20 @@ def scorecard_problems(scorecard) -> list[str]:
     return problems
 
 
-def scorecard_publish(*, scorecard, actor, note="") -> _Scorecard:
+def scorecard_publish(*, scorecard, actor, note="") -> Scorecard:
     """Publish a draft: the previous published version of its code retires."""
     _require_scorecard_editor(actor)
     _require_draft(scorecard)
     problems = scorecard_problems(scorecard)
     if problems:
-        raise _ValidationError({"note": problems})
-    with _transaction.atomic():
-        _Scorecard.objects.select_for_update().filter(
-            code=scorecard.code, status=_ScorecardStatus.PUBLISHED
-        ).update(status=_ScorecardStatus.RETIRED)
-        scorecard.status = _ScorecardStatus.PUBLISHED
+        raise ValidationError({"note": problems})
+    with transaction.atomic():
+        Scorecard.objects.select_for_update().filter(
+            code=scorecard.code, status=ScorecardStatus.PUBLISHED
+        ).update(status=ScorecardStatus.RETIRED)
+        scorecard.status = ScorecardStatus.PUBLISHED
         scorecard.note = (note or "").strip()[:300]
-        scorecard.published_at = _timezone.now()
+        scorecard.published_at = timezone.now()
         scorecard.published_by = actor
         scorecard.save()
     return scorecard
@@ -497,8 +504,8 @@ def scorecard_discard(*, scorecard, actor) -> None:
 
 def manages_person(actor, person) -> bool:
     """HR, or a head of a department above (or of) the person's department."""
-    scope = _scope_for(actor)
-    if scope.has_role(_Role.HR_ADMIN):
+    scope = scope_for(actor)
+    if scope.has_role(Role.HR_ADMIN):
         return True
     if person is None or person.pk == actor.pk or person.department_id is None:
         return False
@@ -507,20 +514,20 @@ def manages_person(actor, person) -> bool:
 
 
 def can_record_ratings(user) -> bool:
-    scope = _scope_for(user)
-    return scope.has_role(_Role.HR_ADMIN) or scope.is_manager
+    scope = scope_for(user)
+    return scope.has_role(Role.HR_ADMIN) or scope.is_manager
 
 
 def can_rate_quality(user) -> bool:
-    scope = _scope_for(user)
+    scope = scope_for(user)
     return (
-        bool(scope.roles & {_Role.TECHNICAL_SUPPORT, _Role.SALES_MANAGER, _Role.HR_ADMIN})
+        bool(scope.roles & {Role.TECHNICAL_SUPPORT, Role.SALES_MANAGER, Role.HR_ADMIN})
         or scope.is_manager
     )
 
 
 def can_keep_courses(user) -> bool:
-    return _scope_for(user).has_role(_Role.HR_ADMIN)
+    return scope_for(user).has_role(Role.HR_ADMIN)
 
 
 def can_hold_training(user) -> bool:
@@ -529,23 +536,23 @@ def can_hold_training(user) -> bool:
 
 def _require_manages(actor, person, field="person") -> None:
     if not manages_person(actor, person):
-        raise _ValidationError({field: _("You may record this only for the people you manage.")})
+        raise ValidationError({field: _("You may record this only for the people you manage.")})
 
 
 def _require_visible(model, obj, actor, field: str) -> None:
     if obj is None or not model.objects.visible_to(actor).filter(pk=obj.pk).exists():
-        raise _ValidationError({field: _("Choose one you can see.")})
+        raise ValidationError({field: _("Choose one you can see.")})
 
 
 def _score_between(value, low, high, field, label) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise _ValidationError(
+        raise ValidationError(
             {field: _("%(label)s must be a whole number.") % {"label": label}}
         ) from None
     if not low <= number <= high:
-        raise _ValidationError(
+        raise ValidationError(
             {
                 field: _("%(label)s lies between %(low)s and %(high)s.")
                 % {"label": label, "low": low, "high": high}
@@ -565,26 +572,26 @@ def customer_rating_create(
     project=None,
     comment="",
     source="survey",
-) -> _CustomerRating:
+) -> CustomerRating:
     """Record a customer's rating of a salesperson (from a survey, a call or a visit)."""
     from pathscore.crm.models import Customer, Project
 
     if not can_record_ratings(actor):
-        raise _PermissionDenied(_("Only managers and HR record customer ratings."))
+        raise PermissionDenied(_("Only managers and HR record customer ratings."))
     _require_manages(actor, person)
     _require_visible(Customer, customer, actor, "customer")
     if project is not None:
         _require_visible(Project, project, actor, "project")
         if project.customer_id != customer.pk:
-            raise _ValidationError({"project": _("The project belongs to another customer.")})
-    if rated_on is None or rated_on > _timezone.localdate():
-        raise _ValidationError({"rated_on": _("The rating date cannot be in the future.")})
+            raise ValidationError({"project": _("The project belongs to another customer.")})
+    if rated_on is None or rated_on > timezone.localdate():
+        raise ValidationError({"rated_on": _("The rating date cannot be in the future.")})
     ensure_day_open(rated_on)  # a closed period's inputs are frozen
     domain_knowledge = _score_between(
         domain_knowledge, 1, 5, "domain_knowledge", _("Power-domain knowledge")
     )
     communication = _score_between(communication, 1, 5, "communication", _("Communication"))
-    return _CustomerRating.objects.create(
+    return CustomerRating.objects.create(
         person=person,
         customer=customer,
         project=project,
@@ -597,25 +604,25 @@ def customer_rating_create(
     )
 
 
-def quality_rating_create(*, actor, version, score, comment="", rated_on=None) -> _QualityRating:
+def quality_rating_create(*, actor, version, score, comment="", rated_on=None) -> QualityRating:
     """Rate a report or proposal version 0–100, credited to whoever uploaded it."""
     from pathscore.crm.models import DocumentVersion
 
     if not can_rate_quality(actor):
-        raise _PermissionDenied(_("Only technical support, managers and HR rate quality."))
+        raise PermissionDenied(_("Only technical support, managers and HR rate quality."))
     _require_visible(DocumentVersion, version, actor, "version")
     if version.uploaded_by_id == actor.pk:
-        raise _ValidationError({"version": _("You cannot rate your own document.")})
+        raise ValidationError({"version": _("You cannot rate your own document.")})
     score = _score_between(score, 0, 100, "score", _("The quality score"))
-    rated_on = rated_on or _timezone.localdate()
-    if rated_on > _timezone.localdate():
-        raise _ValidationError({"rated_on": _("The rating date cannot be in the future.")})
+    rated_on = rated_on or timezone.localdate()
+    if rated_on > timezone.localdate():
+        raise ValidationError({"rated_on": _("The rating date cannot be in the future.")})
     ensure_day_open(rated_on)  # a closed period's inputs are frozen
-    if _QualityRating.objects.filter(version=version, rated_by=actor).exists():
-        raise _ValidationError({"version": _("You have rated this version already.")})
+    if QualityRating.objects.filter(version=version, rated_by=actor).exists():
+        raise ValidationError({"version": _("You have rated this version already.")})
     try:
-        with _transaction.atomic():
-            return _QualityRating.objects.create(
+        with transaction.atomic():
+            return QualityRating.objects.create(
                 person_id=version.uploaded_by_id,
                 version=version,
                 score=score,
@@ -623,16 +630,16 @@ def quality_rating_create(*, actor, version, score, comment="", rated_on=None) -
                 rated_by=actor,
                 rated_on=rated_on,
             )
-    except _IntegrityError:
-        raise _ValidationError({"version": _("You have rated this version already.")}) from None
+    except IntegrityError:
+        raise ValidationError({"version": _("You have rated this version already.")}) from None
 
 
 def _clean_course_indicators(codes) -> list[str]:
-    known = {indicator.code for indicator in _indicators.catalogue()}
+    known = {indicator.code for indicator in indicator_registry.catalogue()}
     codes = list(dict.fromkeys(codes or []))
     unknown = [code for code in codes if code not in known]
     if unknown:
-        raise _ValidationError(
+        raise ValidationError(
             {"indicators": _("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)}}
         )
     return codes
@@ -640,17 +647,17 @@ def _clean_course_indicators(codes) -> list[str]:
 
 def training_course_create(
     *, actor, code, name, description="", indicators=(), is_active=True
-) -> _TrainingCourse:
+) -> TrainingCourse:
     if not can_keep_courses(actor):
-        raise _PermissionDenied(_("Only HR admins keep the training courses."))
+        raise PermissionDenied(_("Only HR admins keep the training courses."))
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
-        raise _ValidationError({"name" if code else "code": _("This field is required.")})
-    if _TrainingCourse.objects.filter(code=code).exists():
-        raise _ValidationError(
+        raise ValidationError({"name" if code else "code": _("This field is required.")})
+    if TrainingCourse.objects.filter(code=code).exists():
+        raise ValidationError(
             {"code": _("A course with the code %(code)s exists already.") % {"code": code}}
         )
-    return _TrainingCourse.objects.create(
+    return TrainingCourse.objects.create(
         code=code,
         name=name,
         description=(description or "").strip(),
@@ -659,13 +666,13 @@ def training_course_create(
     )
 
 
-def training_course_update(*, actor, course, **fields) -> _TrainingCourse:
+def training_course_update(*, actor, course, **fields) -> TrainingCourse:
     if not can_keep_courses(actor):
-        raise _PermissionDenied(_("Only HR admins keep the training courses."))
+        raise PermissionDenied(_("Only HR admins keep the training courses."))
     if "indicators" in fields:
         fields["indicators"] = _clean_course_indicators(fields["indicators"])
     if "name" in fields and not (fields["name"] or "").strip():
-        raise _ValidationError({"name": _("This field is required.")})
+        raise ValidationError({"name": _("This field is required.")})
     fields.pop("code", None)  # the code is the course's stable identity
     for name, value in fields.items():
         setattr(course, name, value)
@@ -675,33 +682,33 @@ def training_course_update(*, actor, course, **fields) -> _TrainingCourse:
 
 def training_session_create(
     *, actor, course, held_on, location="", required=(), reason=""
-) -> _TrainingSession:
+) -> TrainingSession:
     """A session of a course, with the people required to attend."""
     if not can_hold_training(actor):
-        raise _PermissionDenied(_("Only HR and managers hold training sessions."))
+        raise PermissionDenied(_("Only HR and managers hold training sessions."))
     if course is None or not course.is_active:
-        raise _ValidationError({"course": _("Choose an active course.")})
+        raise ValidationError({"course": _("Choose an active course.")})
     if held_on is None:
-        raise _ValidationError({"held_on": _("This field is required.")})
+        raise ValidationError({"held_on": _("This field is required.")})
     for person in required:
         _require_manages(actor, person, "required")
-    with _transaction.atomic():
-        session = _TrainingSession.objects.create(
+    with transaction.atomic():
+        session = TrainingSession.objects.create(
             course=course, held_on=held_on, location=(location or "").strip()
         )
-        _Attendance.objects.bulk_create(
-            _Attendance(session=session, person=person, assigned_by=actor, reason=reason)
+        Attendance.objects.bulk_create(
+            Attendance(session=session, person=person, assigned_by=actor, reason=reason)
             for person in dict.fromkeys(required)
         )
     return session
 
 
-def training_assign(*, actor, session, person, reason="") -> _Attendance:
+def training_assign(*, actor, session, person, reason="") -> Attendance:
     """Require one more person at a session (e.g. a course suggested by their score)."""
     if not can_hold_training(actor):
-        raise _PermissionDenied(_("Only HR and managers assign training."))
+        raise PermissionDenied(_("Only HR and managers assign training."))
     _require_manages(actor, person)
-    attendance, _created = _Attendance.objects.update_or_create(
+    attendance, _created = Attendance.objects.update_or_create(
         session=session,
         person=person,
         defaults={"required": True, "assigned_by": actor, "reason": (reason or "")[:200]},
@@ -713,36 +720,36 @@ def attendance_record(*, actor, session, attended_ids) -> int:
     """Tick who attended; only the people the actor manages change. Returns how many rows
     the actor could change."""
     if not can_hold_training(actor):
-        raise _PermissionDenied(_("Only HR and managers record attendance."))
+        raise PermissionDenied(_("Only HR and managers record attendance."))
     ensure_day_open(session.held_on)  # a closed period's inputs are frozen
     attended = {int(pk) for pk in attended_ids}
     rows = list(session.attendances.select_related("person__department"))
     mine = [row for row in rows if manages_person(actor, row.person)]
     strangers = attended - {row.person_id for row in mine}
     if strangers:
-        raise _ValidationError(
+        raise ValidationError(
             {"attended": _("You may record attendance only for the people you manage.")}
         )
     for row in mine:
         row.attended = row.person_id in attended
-    _Attendance.objects.bulk_update(mine, ["attended"])
+    Attendance.objects.bulk_update(mine, ["attended"])
     return len(mine)
 
 
 def commendation_create(
     *, actor, person, title, given_on=None, text="", period=None
-) -> _Commendation:
+) -> Commendation:
     """Recognise a person's work (in a period)."""
     if not can_record_ratings(actor):
-        raise _PermissionDenied(_("Only managers and HR give commendations."))
+        raise PermissionDenied(_("Only managers and HR give commendations."))
     _require_manages(actor, person)
     title = (title or "").strip()
     if not title:
-        raise _ValidationError({"title": _("Give the commendation a title.")})
-    given_on = given_on or _timezone.localdate()
-    if given_on > _timezone.localdate():
-        raise _ValidationError({"given_on": _("The date cannot be in the future.")})
-    return _Commendation.objects.create(
+        raise ValidationError({"title": _("Give the commendation a title.")})
+    given_on = given_on or timezone.localdate()
+    if given_on > timezone.localdate():
+        raise ValidationError({"given_on": _("The date cannot be in the future.")})
+    return Commendation.objects.create(
         person=person,
         title=title,
         text=(text or "").strip(),
@@ -759,34 +766,14 @@ def commendation_create(
 # publication nothing does, except a new version that HR creates with a reason. Every state
 # change is a conditional UPDATE, so two people acting at once cannot both succeed.
 
-import calendar as _calendar  # noqa: E402
-import datetime as _dt  # noqa: E402
-from decimal import Decimal as _PDecimal  # noqa: E402
-
-from django.core.exceptions import ValidationError as _PeriodRefused  # noqa: E402
-from django.db import IntegrityError as _PIntegrityError  # noqa: E402
-from django.db import transaction as _ptransaction  # noqa: E402
-from django.utils import timezone as _ptimezone  # noqa: E402
-
-from pathscore.core.choices import Role as _PRole  # noqa: E402
-from pathscore.core.scoping import scope_for as _pscope_for  # noqa: E402
-from pathscore.scoring import engine as _engine  # noqa: E402
-from pathscore.scoring.choices import AppealState as _AppealState  # noqa: E402
-from pathscore.scoring.choices import PeriodKind as _PeriodKind  # noqa: E402
-from pathscore.scoring.choices import PeriodState as _PeriodState  # noqa: E402
-from pathscore.scoring.models import Adjustment as _Adjustment  # noqa: E402
-from pathscore.scoring.models import Appeal as _Appeal  # noqa: E402
-from pathscore.scoring.models import Period as _Period  # noqa: E402
-from pathscore.scoring.models import Result as _Result  # noqa: E402
-
 
 def is_hr(user) -> bool:
-    return _pscope_for(user).has_role(_PRole.HR_ADMIN)
+    return scope_for(user).has_role(Role.HR_ADMIN)
 
 
 def _require_hr(actor, message: str) -> None:
     if not is_hr(actor):
-        raise _PeriodRefused(message, code="forbidden")
+        raise ValidationError(message, code="forbidden")
 
 
 def manages_result(actor, result) -> bool:
@@ -794,8 +781,8 @@ def manages_result(actor, result) -> bool:
     adjusts or resolves their own result."""
     if actor.pk == result.person_id:
         return False
-    scope = _pscope_for(actor)
-    if scope.has_role(_PRole.HR_ADMIN):
+    scope = scope_for(actor)
+    if scope.has_role(Role.HR_ADMIN):
         return True
     department = result.department
     if department is None:
@@ -803,25 +790,25 @@ def manages_result(actor, result) -> bool:
     return any(department.path.startswith(path) for path in scope.managed_paths)
 
 
-def period_bounds(kind: str, day: _dt.date) -> tuple[_dt.date, _dt.date]:
+def period_bounds(kind: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The month or quarter containing ``day``."""
-    if kind == _PeriodKind.MONTH:
+    if kind == PeriodKind.MONTH:
         first_month = day.month
         months = 1
-    elif kind == _PeriodKind.QUARTER:
+    elif kind == PeriodKind.QUARTER:
         first_month = (day.month - 1) // 3 * 3 + 1
         months = 3
     else:
         raise ValueError(kind)
     last_month = first_month + months - 1
-    last_day = _calendar.monthrange(day.year, last_month)[1]
-    return _dt.date(day.year, first_month, 1), _dt.date(day.year, last_month, last_day)
+    last_day = calendar.monthrange(day.year, last_month)[1]
+    return datetime.date(day.year, first_month, 1), datetime.date(day.year, last_month, last_day)
 
 
-def period_default_name(kind: str, starts_on: _dt.date, ends_on: _dt.date) -> str:
-    if kind == _PeriodKind.MONTH:
+def period_default_name(kind: str, starts_on: datetime.date, ends_on: datetime.date) -> str:
+    if kind == PeriodKind.MONTH:
         return _("%(year)s-%(month)02d") % {"year": starts_on.year, "month": starts_on.month}
-    if kind == _PeriodKind.QUARTER:
+    if kind == PeriodKind.QUARTER:
         return _("%(year)s Q%(quarter)s") % {
             "year": starts_on.year,
             "quarter": (starts_on.month - 1) // 3 + 1,
@@ -830,16 +817,16 @@ def period_default_name(kind: str, starts_on: _dt.date, ends_on: _dt.date) -> st
 
 
 def _clean_period(kind, starts_on, ends_on, adjustment_bound, appeal_days, exclude=None):
-    if kind not in _PeriodKind.values:
-        raise _PeriodRefused({"kind": _("Choose a month, a quarter or a custom range.")})
+    if kind not in PeriodKind.values:
+        raise ValidationError({"kind": _("Choose a month, a quarter or a custom range.")})
     if starts_on is None:
-        raise _PeriodRefused({"starts_on": _("Give the first day of the period.")})
-    if kind != _PeriodKind.CUSTOM:
+        raise ValidationError({"starts_on": _("Give the first day of the period.")})
+    if kind != PeriodKind.CUSTOM:
         expected = period_bounds(kind, starts_on)
         if ends_on is None:
             ends_on = expected[1]
         if (starts_on, ends_on) != expected:
-            raise _PeriodRefused(
+            raise ValidationError(
                 {
                     "starts_on": _(
                         "A month or quarter runs from its first to its last day "
@@ -849,24 +836,24 @@ def _clean_period(kind, starts_on, ends_on, adjustment_bound, appeal_days, exclu
                 }
             )
     if ends_on is None:
-        raise _PeriodRefused({"ends_on": _("Give the last day of the period.")})
+        raise ValidationError({"ends_on": _("Give the last day of the period.")})
     if ends_on < starts_on:
-        raise _PeriodRefused({"ends_on": _("The period must end on or after its first day.")})
-    bound = _PDecimal(str(adjustment_bound))
-    if not _PDecimal(0) <= bound <= _PDecimal(100):
-        raise _PeriodRefused(
+        raise ValidationError({"ends_on": _("The period must end on or after its first day.")})
+    bound = Decimal(str(adjustment_bound))
+    if not Decimal(0) <= bound <= Decimal(100):
+        raise ValidationError(
             {"adjustment_bound": _("The adjustment bound lies between 0 and 100 points.")}
         )
     if int(appeal_days) < 0:
-        raise _PeriodRefused({"appeal_days": _("The days to appeal cannot be negative.")})
-    overlapping = _Period.objects.filter(
-        kind=kind, state=_PeriodState.OPEN, starts_on__lte=ends_on, ends_on__gte=starts_on
+        raise ValidationError({"appeal_days": _("The days to appeal cannot be negative.")})
+    overlapping = Period.objects.filter(
+        kind=kind, state=PeriodState.OPEN, starts_on__lte=ends_on, ends_on__gte=starts_on
     )
     if exclude is not None:
         overlapping = overlapping.exclude(pk=exclude.pk)
     other = overlapping.first()
     if other is not None:
-        raise _PeriodRefused(
+        raise ValidationError(
             {
                 "starts_on": _("The open period %(name)s already covers some of these days.")
                 % {"name": other.name}
@@ -879,20 +866,20 @@ def period_create(
     *,
     actor,
     kind: str,
-    starts_on: _dt.date,
-    ends_on: _dt.date | None = None,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None = None,
     name: str = "",
-    adjustment_bound=_PDecimal("10"),
+    adjustment_bound=Decimal("10"),
     appeal_days: int = 7,
-) -> _Period:
+) -> Period:
     """Open a month, a quarter (whole calendar units) or a custom range; two open periods
     of the same kind may not overlap."""
     _require_hr(actor, _("Only HR admins open appraisal periods."))
-    with _ptransaction.atomic():
+    with transaction.atomic():
         ends_on, bound, days = _clean_period(
             kind, starts_on, ends_on, adjustment_bound, appeal_days
         )
-        return _Period.objects.create(
+        return Period.objects.create(
             name=(name or "").strip() or period_default_name(kind, starts_on, ends_on),
             kind=kind,
             starts_on=starts_on,
@@ -902,11 +889,11 @@ def period_create(
         )
 
 
-def ensure_period_open(period: _Period) -> None:
+def ensure_period_open(period: Period) -> None:
     """Refuse any change to a closed or published period other than adjustments,
     acknowledgements and appeals (which have their own services)."""
-    if period.state == _PeriodState.PUBLISHED:
-        raise _PeriodRefused(
+    if period.state == PeriodState.PUBLISHED:
+        raise ValidationError(
             _(
                 "The period %(name)s is published: nothing in it changes. "
                 "HR can create a new version with a reason."
@@ -914,8 +901,8 @@ def ensure_period_open(period: _Period) -> None:
             % {"name": period.name},
             code="published",
         )
-    if period.state == _PeriodState.CLOSED:
-        raise _PeriodRefused(
+    if period.state == PeriodState.CLOSED:
+        raise ValidationError(
             _(
                 "The period %(name)s is closed: only adjustments, acknowledgements and "
                 "appeals change it now."
@@ -925,12 +912,12 @@ def ensure_period_open(period: _Period) -> None:
         )
 
 
-def ensure_day_open(day: _dt.date) -> None:
+def ensure_day_open(day: datetime.date) -> None:
     """Refuse a change to a record dated inside a closed or published period (its
     inputs are frozen)."""
     frozen = (
-        _Period.objects.filter(starts_on__lte=day, ends_on__gte=day)
-        .exclude(state=_PeriodState.OPEN)
+        Period.objects.filter(starts_on__lte=day, ends_on__gte=day)
+        .exclude(state=PeriodState.OPEN)
         .first()
     )
     if frozen is not None:
@@ -938,15 +925,15 @@ def ensure_day_open(day: _dt.date) -> None:
 
 
 def period_update(
-    *, period: _Period, actor, name: str, ends_on=None, adjustment_bound=None, appeal_days=None
-) -> _Period:
+    *, period: Period, actor, name: str, ends_on=None, adjustment_bound=None, appeal_days=None
+) -> Period:
     """Rename an open period or change its end (custom), bound or appeal days."""
     _require_hr(actor, _("Only HR admins change appraisal periods."))
     ensure_period_open(period)
     name = (name or "").strip()
     if not name:
-        raise _PeriodRefused({"name": _("Give the period a name.")})
-    with _ptransaction.atomic():
+        raise ValidationError({"name": _("Give the period a name.")})
+    with transaction.atomic():
         ends, bound, days = _clean_period(
             period.kind,
             period.starts_on,
@@ -955,32 +942,32 @@ def period_update(
             period.appeal_days if appeal_days is None else appeal_days,
             exclude=period,
         )
-        changed = _Period.objects.filter(pk=period.pk, state=_PeriodState.OPEN).update(
+        changed = Period.objects.filter(pk=period.pk, state=PeriodState.OPEN).update(
             name=name,
             ends_on=ends,
             adjustment_bound=bound,
             appeal_days=days,
-            updated_at=_ptimezone.now(),
+            updated_at=timezone.now(),
         )
         if changed != 1:
-            raise _PeriodRefused(_("The period has just been closed."), code="conflict")
+            raise ValidationError(_("The period has just been closed."), code="conflict")
         period.refresh_from_db()
         period.save()  # records the change in the period's history
-    _engine.invalidate_live(period)
+    engine.invalidate_live(period)
     return period
 
 
-def _claim_period(period: _Period, *, from_state: str, message: str, **values) -> None:
-    changed = _Period.objects.filter(pk=period.pk, state=from_state, version=period.version).update(
-        updated_at=_ptimezone.now(), **values
+def _claim_period(period: Period, *, from_state: str, message: str, **values) -> None:
+    changed = Period.objects.filter(pk=period.pk, state=from_state, version=period.version).update(
+        updated_at=timezone.now(), **values
     )
     if changed != 1:
-        raise _PeriodRefused(message, code="conflict")
+        raise ValidationError(message, code="conflict")
     period.refresh_from_db()
     period.save()  # records the transition in the period's history
 
 
-def _rank_in_teams(results: list[_Result]) -> None:
+def _rank_in_teams(results: list[Result]) -> None:
     """Competition rank (1, 2, 2, 4) by total within each team."""
     by_team: dict = {}
     for result in results:
@@ -997,46 +984,46 @@ def _rank_in_teams(results: list[_Result]) -> None:
 def _frozen_items(score) -> list[dict]:
     items = []
     for item in score.items:
-        frozen = _engine.to_json(item)
+        frozen = engine.to_json(item)
         frozen["auto_points"] = frozen["points"]
         items.append(frozen)
     return items
 
 
-def period_close(*, period: _Period, actor) -> _Period:
+def period_close(*, period: Period, actor) -> Period:
     """Freeze the period: one Result per active person with a scorecard, holding every
     indicator's value, team average, percentile, points, rule and rule version, the
     dimension scores, the total and the rank in the team. Exactly once."""
     from pathscore.org.models import User
 
     _require_hr(actor, _("Only HR admins close appraisal periods."))
-    if period.state != _PeriodState.OPEN:
+    if period.state != PeriodState.OPEN:
         ensure_period_open(period)
-    with _ptransaction.atomic():
+    with transaction.atomic():
         _claim_period(
             period,
-            from_state=_PeriodState.OPEN,
+            from_state=PeriodState.OPEN,
             message=_("The period %(name)s has been closed already.") % {"name": period.name},
-            state=_PeriodState.CLOSED,
-            closed_at=_ptimezone.now(),
+            state=PeriodState.CLOSED,
+            closed_at=timezone.now(),
             closed_by=actor,
         )
         people = User.objects.filter(is_active=True).values_list("pk", flat=True)
-        scores = _engine.evaluate(list(people), period, use_cache=False)
+        scores = engine.evaluate(list(people), period, use_cache=False)
         results = [
-            _Result(
+            Result(
                 period=period,
                 version=period.version,
                 person_id=score.person_id,
                 department_id=score.department_id,
                 scorecard_id=score.scorecard_id,
                 computed_total=score.total,
-                adjustment=_PDecimal(0),
+                adjustment=Decimal(0),
                 total=score.total,
                 dimensions={
-                    "scores": _engine.to_json(score.dimensions),
-                    "weights": _engine.to_json(score.dimension_weights),
-                    "team": _engine.to_json(score.team_dimensions),
+                    "scores": engine.to_json(score.dimensions),
+                    "weights": engine.to_json(score.dimension_weights),
+                    "team": engine.to_json(score.team_dimensions),
                     "team_size": score.team_size,
                 },
                 items=_frozen_items(score),
@@ -1044,48 +1031,48 @@ def period_close(*, period: _Period, actor) -> _Period:
             for score in scores.values()
         ]
         _rank_in_teams(results)
-        _Result.objects.bulk_create(results)
-        _ptransaction.on_commit(lambda: _engine.invalidate_live(period))
+        Result.objects.bulk_create(results)
+        transaction.on_commit(lambda: engine.invalidate_live(period))
     return period
 
 
-def dimension_scores(result: _Result) -> dict[str, str]:
+def dimension_scores(result: Result) -> dict[str, str]:
     """The result's dimension scores (as frozen, after any indicator override)."""
     return dict((result.dimensions or {}).get("scores", {}))
 
 
-def _lock_current_result(result: _Result) -> _Result:
+def _lock_current_result(result: Result) -> Result:
     fresh = (
         # Lock only the result row: PostgreSQL cannot lock the nullable side of the
         # outer join to the department.
-        _Result.objects.select_for_update(of=("self",))
+        Result.objects.select_for_update(of=("self",))
         .select_related("period", "department", "person")
         .get(pk=result.pk)
     )
     period = fresh.period
-    if period.state == _PeriodState.OPEN:
-        raise _PeriodRefused(
+    if period.state == PeriodState.OPEN:
+        raise ValidationError(
             _("Scores of an open period are live: they can be changed once it is closed."),
             code="open",
         )
-    if period.state == _PeriodState.PUBLISHED:
+    if period.state == PeriodState.PUBLISHED:
         ensure_period_open(period)
     if fresh.version != period.version:
-        raise _PeriodRefused(
+        raise ValidationError(
             _("This is an earlier version of the result; only the current one changes."),
             code="old_version",
         )
     return fresh
 
 
-def _apply_adjustment(result: _Result, *, actor, points, reason: str, indicator: str = ""):
+def _apply_adjustment(result: Result, *, actor, points, reason: str, indicator: str = ""):
     reason = (reason or "").strip()
     if not reason:
-        raise _PeriodRefused({"reason": _("Give a reason for the adjustment.")})
+        raise ValidationError({"reason": _("Give a reason for the adjustment.")})
     try:
-        points = _PDecimal(str(points)).quantize(_PDecimal("0.01"))
+        points = Decimal(str(points)).quantize(Decimal("0.01"))
     except (ArithmeticError, ValueError):
-        raise _PeriodRefused({"points": _("The points must be a number.")}) from None
+        raise ValidationError({"points": _("The points must be a number.")}) from None
     bound = result.period.adjustment_bound
     items = [dict(item) for item in result.items]
     weights = (result.dimensions or {}).get("weights") or {
@@ -1093,27 +1080,27 @@ def _apply_adjustment(result: _Result, *, actor, points, reason: str, indicator:
     }
     # The plain ± adjustments so far: whatever the total holds beyond the (possibly
     # overridden) indicator points.
-    manual = _PDecimal(str(result.total)) - _engine.recombine(weights, items).total
+    manual = Decimal(str(result.total)) - engine.recombine(weights, items).total
     if indicator:
         matching = [item for item in items if item["indicator"] == indicator]
         if not matching:
-            raise _PeriodRefused(
+            raise ValidationError(
                 {"indicator": _("This result has no indicator %(code)s.") % {"code": indicator}}
             )
-        if not _PDecimal(0) <= points <= _PDecimal(100):
-            raise _PeriodRefused({"points": _("An indicator's points lie between 0 and 100.")})
+        if not Decimal(0) <= points <= Decimal(100):
+            raise ValidationError({"points": _("An indicator's points lie between 0 and 100.")})
         matching[0]["points"] = str(points)
         matching[0]["override"] = str(points)
         matching[0]["override_reason"] = reason
     else:
         if points == 0:
-            raise _PeriodRefused({"points": _("An adjustment of 0 points changes nothing.")})
+            raise ValidationError({"points": _("An adjustment of 0 points changes nothing.")})
         manual += points
-    combined = _engine.recombine(weights, items)
+    combined = engine.recombine(weights, items)
     total = combined.total + manual
     change = total - result.computed_total
     if abs(change) > bound:
-        raise _PeriodRefused(
+        raise ValidationError(
             {
                 "points": _(
                     "Adjustments may change a score by at most %(bound)s points in all; "
@@ -1123,19 +1110,19 @@ def _apply_adjustment(result: _Result, *, actor, points, reason: str, indicator:
             },
             code="beyond_bound",
         )
-    if not _PDecimal(0) <= total <= _PDecimal(100):
-        raise _PeriodRefused({"points": _("The adjusted score must lie between 0 and 100.")})
+    if not Decimal(0) <= total <= Decimal(100):
+        raise ValidationError({"points": _("The adjusted score must lie between 0 and 100.")})
     dimensions = dict(result.dimensions or {})
-    dimensions["scores"] = _engine.to_json(combined.dimensions)
+    dimensions["scores"] = engine.to_json(combined.dimensions)
     dimensions["weights"] = weights
-    _Result.objects.filter(pk=result.pk).update(
+    Result.objects.filter(pk=result.pk).update(
         items=items,
         dimensions=dimensions,
         total=total,
         adjustment=change,
-        updated_at=_ptimezone.now(),
+        updated_at=timezone.now(),
     )
-    adjustment = _Adjustment.objects.create(
+    adjustment = Adjustment.objects.create(
         result=result, indicator=indicator or "", points=points, reason=reason, made_by=actor
     )
     result.refresh_from_db()
@@ -1143,16 +1130,14 @@ def _apply_adjustment(result: _Result, *, actor, points, reason: str, indicator:
     return adjustment
 
 
-def result_adjust(
-    *, result: _Result, actor, points, reason: str, indicator: str = ""
-) -> _Adjustment:
+def result_adjust(*, result: Result, actor, points, reason: str, indicator: str = "") -> Adjustment:
     """Change a closed (unpublished) score by ± points, or override one indicator's
     automatic points (0–100) and recombine; the changes together stay within the period's
     bound, and every one keeps its reason."""
-    with _ptransaction.atomic():
+    with transaction.atomic():
         fresh = _lock_current_result(result)
         if not manages_result(actor, fresh):
-            raise _PeriodRefused(
+            raise ValidationError(
                 _("Only the person's manager or HR adjusts a score."), code="forbidden"
             )
         adjustment = _apply_adjustment(
@@ -1162,92 +1147,92 @@ def result_adjust(
     return adjustment
 
 
-def result_acknowledge(*, result: _Result, person) -> _Result:
+def result_acknowledge(*, result: Result, person) -> Result:
     """The person accepts their closed result."""
-    with _ptransaction.atomic():
+    with transaction.atomic():
         fresh = _lock_current_result(result)
         if person.pk != fresh.person_id:
-            raise _PeriodRefused(
+            raise ValidationError(
                 _("Only the person assessed acknowledges a result."), code="forbidden"
             )
-        if fresh.appeals.filter(state=_AppealState.OPEN).exists():
-            raise _PeriodRefused(
+        if fresh.appeals.filter(state=AppealState.OPEN).exists():
+            raise ValidationError(
                 _("Your appeal is still open: wait for its resolution."), code="appeal_open"
             )
-        changed = _Result.objects.filter(pk=fresh.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=_ptimezone.now()
+        changed = Result.objects.filter(pk=fresh.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now()
         )
         if changed != 1:
-            raise _PeriodRefused(_("You have acknowledged this result already."), code="conflict")
+            raise ValidationError(_("You have acknowledged this result already."), code="conflict")
     result.refresh_from_db()
     return result
 
 
-def appeal_deadline(period: _Period):
+def appeal_deadline(period: Period):
     """The moment after which appeals are refused (None while the period is open)."""
     if period.closed_at is None:
         return None
-    return period.closed_at + _dt.timedelta(days=period.appeal_days)
+    return period.closed_at + datetime.timedelta(days=period.appeal_days)
 
 
-def appeal_submit(*, result: _Result, person, reason: str) -> _Appeal:
+def appeal_submit(*, result: Result, person, reason: str) -> Appeal:
     """The person disputes their closed result, with a reason, before the deadline."""
-    with _ptransaction.atomic():
+    with transaction.atomic():
         fresh = _lock_current_result(result)
         if person.pk != fresh.person_id:
-            raise _PeriodRefused(
+            raise ValidationError(
                 _("Only the person assessed appeals against a result."), code="forbidden"
             )
         reason = (reason or "").strip()
         if not reason:
-            raise _PeriodRefused({"reason": _("Say why you appeal.")})
+            raise ValidationError({"reason": _("Say why you appeal.")})
         deadline = appeal_deadline(fresh.period)
-        if deadline is not None and _ptimezone.now() > deadline:
-            raise _PeriodRefused(
+        if deadline is not None and timezone.now() > deadline:
+            raise ValidationError(
                 _("The deadline for appeals passed on %(deadline)s.")
-                % {"deadline": _ptimezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
+                % {"deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
                 code="deadline",
             )
         if fresh.acknowledged_at is not None:
-            raise _PeriodRefused(
+            raise ValidationError(
                 _("You have acknowledged this result: it can no longer be appealed."),
                 code="acknowledged",
             )
-        if fresh.appeals.filter(state=_AppealState.OPEN).exists():
-            raise _PeriodRefused(_("Your appeal is already open."), code="appeal_open")
+        if fresh.appeals.filter(state=AppealState.OPEN).exists():
+            raise ValidationError(_("Your appeal is already open."), code="appeal_open")
         try:
-            with _ptransaction.atomic():
-                return _Appeal.objects.create(result=fresh, reason=reason)
-        except _PIntegrityError:
-            raise _PeriodRefused(_("Your appeal is already open."), code="appeal_open") from None
+            with transaction.atomic():
+                return Appeal.objects.create(result=fresh, reason=reason)
+        except IntegrityError:
+            raise ValidationError(_("Your appeal is already open."), code="appeal_open") from None
 
 
 def appeal_resolve(
-    *, appeal: _Appeal, actor, upheld: bool, resolution: str, points=None, indicator: str = ""
-) -> _Appeal:
+    *, appeal: Appeal, actor, upheld: bool, resolution: str, points=None, indicator: str = ""
+) -> Appeal:
     """The manager or HR upholds (optionally adjusting within the bound) or rejects an
     open appeal, saying why."""
-    with _ptransaction.atomic():
+    with transaction.atomic():
         fresh = _lock_current_result(appeal.result)
         if not manages_result(actor, fresh):
-            raise _PeriodRefused(
+            raise ValidationError(
                 _("Only the person's manager or HR resolves an appeal."), code="forbidden"
             )
         resolution = (resolution or "").strip()
         if not resolution:
-            raise _PeriodRefused({"resolution": _("Say how the appeal was resolved.")})
+            raise ValidationError({"resolution": _("Say how the appeal was resolved.")})
         if not upheld and points not in (None, ""):
-            raise _PeriodRefused(
+            raise ValidationError(
                 {"points": _("A rejected appeal changes no points.")}, code="rejected_points"
             )
-        changed = _Appeal.objects.filter(pk=appeal.pk, state=_AppealState.OPEN).update(
-            state=_AppealState.UPHELD if upheld else _AppealState.REJECTED,
+        changed = Appeal.objects.filter(pk=appeal.pk, state=AppealState.OPEN).update(
+            state=AppealState.UPHELD if upheld else AppealState.REJECTED,
             resolution=resolution,
             resolved_by=actor,
-            resolved_at=_ptimezone.now(),
+            resolved_at=timezone.now(),
         )
         if changed != 1:
-            raise _PeriodRefused(_("This appeal has been resolved already."), code="conflict")
+            raise ValidationError(_("This appeal has been resolved already."), code="conflict")
         if upheld and points not in (None, ""):
             _apply_adjustment(
                 fresh, actor=actor, points=points, reason=resolution, indicator=indicator
@@ -1256,62 +1241,62 @@ def appeal_resolve(
     return appeal
 
 
-def period_publish(*, period: _Period, actor) -> _Period:
+def period_publish(*, period: Period, actor) -> Period:
     """HR publishes a closed period once every appeal is resolved."""
     _require_hr(actor, _("Only HR admins publish appraisal periods."))
-    if period.state != _PeriodState.CLOSED:
-        if period.state == _PeriodState.OPEN:
-            raise _PeriodRefused(_("Close the period before publishing it."), code="open")
+    if period.state != PeriodState.CLOSED:
+        if period.state == PeriodState.OPEN:
+            raise ValidationError(_("Close the period before publishing it."), code="open")
         ensure_period_open(period)
-    with _ptransaction.atomic():
-        open_appeals = _Appeal.objects.filter(
-            result__period=period, result__version=period.version, state=_AppealState.OPEN
+    with transaction.atomic():
+        open_appeals = Appeal.objects.filter(
+            result__period=period, result__version=period.version, state=AppealState.OPEN
         ).count()
         if open_appeals:
-            raise _PeriodRefused(
+            raise ValidationError(
                 _("Resolve the %(count)s open appeal(s) before publishing.")
                 % {"count": open_appeals},
                 code="appeals_open",
             )
         _claim_period(
             period,
-            from_state=_PeriodState.CLOSED,
+            from_state=PeriodState.CLOSED,
             message=_("The period %(name)s has been published already.") % {"name": period.name},
-            state=_PeriodState.PUBLISHED,
-            published_at=_ptimezone.now(),
+            state=PeriodState.PUBLISHED,
+            published_at=timezone.now(),
             published_by=actor,
         )
     return period
 
 
-def period_new_version(*, period: _Period, actor, reason: str) -> _Period:
+def period_new_version(*, period: Period, actor, reason: str) -> Period:
     """HR reopens a published period as a new version (for adjustments and appeals, then
     publication again). The previous version's results stay as they were, so the
     difference is visible."""
     _require_hr(actor, _("Only HR admins create a new version of a period."))
     reason = (reason or "").strip()
     if not reason:
-        raise _PeriodRefused({"reason": _("Give a reason for the new version.")})
-    if period.state != _PeriodState.PUBLISHED:
-        raise _PeriodRefused(
+        raise ValidationError({"reason": _("Give a reason for the new version.")})
+    if period.state != PeriodState.PUBLISHED:
+        raise ValidationError(
             _("Only a published period gets a new version; change this one directly."),
             code="not_published",
         )
     previous = period.version
-    with _ptransaction.atomic():
+    with transaction.atomic():
         _claim_period(
             period,
-            from_state=_PeriodState.PUBLISHED,
+            from_state=PeriodState.PUBLISHED,
             message=_("A new version of %(name)s has just been created.") % {"name": period.name},
-            state=_PeriodState.CLOSED,
+            state=PeriodState.CLOSED,
             version=previous + 1,
-            closed_at=_ptimezone.now(),
+            closed_at=timezone.now(),
             closed_by=actor,
             published_at=None,
             published_by=None,
         )
         copies = [
-            _Result(
+            Result(
                 period=period,
                 version=period.version,
                 person_id=old.person_id,
@@ -1325,20 +1310,20 @@ def period_new_version(*, period: _Period, actor, reason: str) -> _Period:
                 rank=old.rank,
                 change_reason=reason[:300],
             )
-            for old in _Result.objects.filter(period=period, version=previous)
+            for old in Result.objects.filter(period=period, version=previous)
         ]
-        _Result.objects.bulk_create(copies)
+        Result.objects.bulk_create(copies)
     return period
 
 
-def _rerank(period: _Period, *, department_id=None) -> None:
+def _rerank(period: Period, *, department_id=None) -> None:
     """Rank the current version's results again after adjustments changed totals."""
     results = list(
-        _Result.objects.filter(
+        Result.objects.filter(
             period=period, version=period.version, department_id=department_id
         ).only("pk", "total", "rank", "department_id")
     )
     before = {result.pk: result.rank for result in results}
     _rank_in_teams(results)
     changed = [result for result in results if result.rank != before[result.pk]]
-    _Result.objects.bulk_update(changed, ["rank"])
+    Result.objects.bulk_update(changed, ["rank"])
