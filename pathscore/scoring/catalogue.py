@@ -45,8 +45,15 @@ from django.utils.translation import pgettext_lazy
 
 from pathscore.core.choices import Role
 from pathscore.crm import selectors as crm_selectors
-from pathscore.crm.choices import MilestoneKind, ProjectStatus, TermState
-from pathscore.crm.models import ContractMilestone, ContractTerm, CustomerNeed, FollowUp, Project
+from pathscore.crm.choices import PROPOSAL_KINDS, MilestoneKind, ProjectStatus, TermState
+from pathscore.crm.models import (
+    ContractMilestone,
+    ContractTerm,
+    CustomerNeed,
+    DocumentVersion,
+    FollowUp,
+    Project,
+)
 from pathscore.org.models import RoleGrant, User
 from pathscore.process.choices import NodeState
 from pathscore.process.models import HandoffTask, NodeDefinition, NodeInstance
@@ -289,7 +296,19 @@ def followup_cycle_evidence(person, start, end, params):
 
 
 def proposal_revision_count(person_ids, start, end, params):
-    people = User.objects.filter(pk__in=person_ids)
+    """Revisions per person, for the people who uploaded any version of a proposal in the
+    period; the others wrote no proposal, so the indicator does not apply to them (a zero
+    would be full marks for doing nothing)."""
+    writers = (
+        DocumentVersion.objects.filter(
+            document__kind__in=PROPOSAL_KINDS, uploaded_by__in=person_ids
+        )
+        .filter(_between("uploaded_at", start, end))
+        .order_by()
+        .values_list("uploaded_by", flat=True)
+        .distinct()
+    )
+    people = User.objects.filter(pk__in=writers)
     return _as_decimal(crm_selectors.revision_counts_by_uploader(people, start, end))
 
 
@@ -723,6 +742,7 @@ INDICATORS = [
         ),
         compute=proposal_revision_count,
         evidence=proposal_revision_count_evidence,
+        not_applicable_without=_("No proposal written in the period."),
     ),
     Indicator(
         code="feedback_relay_time",
@@ -736,6 +756,7 @@ INDICATORS = [
         ),
         compute=feedback_relay_time,
         evidence=feedback_relay_time_evidence,
+        not_applicable_without=_("No customer feedback passed on in the period."),
     ),
     Indicator(
         code="cross_team_interactions",

@@ -45,14 +45,18 @@ class PersonScore:
     scorecard_code: str
     scorecard_version: int
     total: Decimal
-    dimensions: dict[str, Decimal]
+    #: ``None`` for a dimension none of whose indicators applies to the person.
+    dimensions: dict[str, Decimal | None]
     #: The dimension weights of the scorecard (they total 100).
     dimension_weights: dict[str, Decimal]
-    #: The team's average score per dimension (for the radar).
-    team_dimensions: dict[str, Decimal] = field(default_factory=dict)
+    #: The team's average score per dimension (for the radar), over the members to whom
+    #: the dimension applies.
+    team_dimensions: dict[str, Decimal | None] = field(default_factory=dict)
     team_size: int = 1
     #: One dict per scorecard item: indicator, dimension, weight, value, team_average,
     #: percentile, points, rule_kind, direction, params, rules_version, explanation.
+    #: ``value``, ``percentile`` and ``points`` are ``None`` when the indicator does not
+    #: apply to the person this period (see ``indicators.Indicator.not_applicable_without``).
     items: list[dict] = field(default_factory=list)
 
     def item(self, code: str) -> dict:
@@ -211,11 +215,17 @@ def evaluate(
         team = team_of[person_id]
         mine = scores[person_id]
         for dimension in mine.dimensions:
-            total = sum(
-                (scores[pk].dimensions.get(dimension, Decimal(0)) for pk in team), Decimal(0)
-            )
-            mine.team_dimensions[dimension] = (total / len(team)).quantize(
-                TWO_PLACES, rounding=ROUND_HALF_UP
+            members = [
+                scores[pk].dimensions[dimension]
+                for pk in team
+                if scores[pk].dimensions.get(dimension) is not None
+            ]
+            mine.team_dimensions[dimension] = (
+                (sum(members, Decimal(0)) / len(members)).quantize(
+                    TWO_PLACES, rounding=ROUND_HALF_UP
+                )
+                if members
+                else None
             )
         mine.team_size = len(team)
     result = {pk: scores[pk] for pk in wanted_ids}
@@ -269,7 +279,8 @@ def _prepared(item, team: list[int], values, memo: dict):
     if key not in memo:
         params = item.params or {}
         by_person = values[(item.indicator, _params_key(params))]
-        team_values = [by_person[pk] for pk in team if pk in by_person]
+        # Teammates to whom the indicator does not apply are not compared with.
+        team_values = [by_person[pk] for pk in team if by_person.get(pk) is not None]
         average = sum(team_values, Decimal(0)) / len(team_values) if team_values else None
         rule = memo.get(item.pk)
         if rule is None:
@@ -278,12 +289,36 @@ def _prepared(item, team: list[int], values, memo: dict):
     return memo[key]
 
 
+def _not_applicable(item, params: dict, average: Decimal | None) -> dict:
+    """The explanation of an indicator that does not apply to the person this period."""
+    return {
+        "indicator": item.indicator,
+        "dimension": item.dimension,
+        "weight": item.weight,
+        "value": None,
+        "team_average": (
+            None if average is None else average.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+        ),
+        "percentile": None,
+        "points": None,
+        "rule_kind": item.rule_kind,
+        "direction": item.direction,
+        "params": params,
+        "rules_version": rules.RULES_VERSION,
+        "explanation": "not applicable: nothing to measure in the period",
+    }
+
+
 def _score_person(person, card: Scorecard, team: list[int], values, memo: dict) -> PersonScore:
     items = []
     weighted = []
     for item in card.items.all():
         rule, params, by_person, team_values, average = _prepared(item, team, values, memo)
         value = by_person[person.pk]
+        if value is None:
+            items.append(_not_applicable(item, params, average))
+            weighted.append(rules.WeightedItem(item.dimension, item.weight, None))
+            continue
         if not team_values:
             team_values, average = [value], value
         scored = rules.score(rule, value, team_values=team_values)
@@ -323,7 +358,9 @@ def recombine(dimension_weights: dict, items: list[dict]) -> rules.Total:
     """Dimension scores and total from (possibly overridden) frozen items."""
     weighted = [
         rules.WeightedItem(
-            item["dimension"], Decimal(str(item["weight"])), Decimal(str(item["points"]))
+            item["dimension"],
+            Decimal(str(item["weight"])),
+            None if item["points"] is None else Decimal(str(item["points"])),
         )
         for item in items
     ]

@@ -7,7 +7,9 @@ two functions:
   person over the period ``[start, end]`` (dates, inclusive), aggregated in SQL. Every
   person asked for gets a value (0 when they did nothing), and each record is credited to
   the person who did it (the follow-up's author, the node's submitter), not to whoever
-  owns the project today.
+  owns the project today. An indicator registered with ``not_applicable_without`` leaves
+  out the people with nothing to measure; they get ``None`` (not applicable), so that a
+  "lower is better" indicator never gives full marks for doing nothing.
 * ``evidence(person, start, end, params) -> QuerySet`` — the records behind one person's
   value, for the "why is my on-time rate 80%?" link on the score page.
 """
@@ -37,6 +39,9 @@ class Indicator:
     evidence: EvidenceFn | None = None
     #: Default parameters (e.g. the from/to nodes of a stage conversion rate).
     params: dict = field(default_factory=dict)
+    #: When set, what is missing for the indicator to apply (e.g. "no feedback relayed"):
+    #: people ``compute`` leaves out are not applicable, instead of scoring 0.
+    not_applicable_without: Promise | str = ""
 
 
 _catalogue: dict[str, Indicator] = {}
@@ -57,8 +62,10 @@ def catalogue() -> list[Indicator]:
 
 def compute(
     code: str, person_ids: list[int], start: date, end: date, params: dict | None = None
-) -> dict[int, Decimal]:
+) -> dict[int, Decimal | None]:
     indicator = get(code)
     merged = {**indicator.params, **(params or {})}
     values = indicator.compute(list(person_ids), start, end, merged)
+    if indicator.not_applicable_without:
+        return {pk: None if values.get(pk) is None else Decimal(values[pk]) for pk in person_ids}
     return {pk: Decimal(values.get(pk, 0) or 0) for pk in person_ids}

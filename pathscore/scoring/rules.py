@@ -17,6 +17,11 @@ Rule kinds (each handles "higher is better" and "lower is better"):
   better: 100 points at ``full_at`` × average or less (e.g. 0.5 × average), decreasing as
   ``(full_at × average) / value`` above it.
 * ``percentile`` — the person's percentile rank within the team (ties share the rank).
+
+An indicator may not apply to a person in a period (there is nothing to measure: no
+customer feedback was relayed, no proposal was written). It then earns no points either
+way; ``combine`` shares its weight among the dimension's other indicators, so doing
+nothing never earns the full marks a "lower is better" indicator gives to a zero.
 """
 
 from __future__ import annotations
@@ -149,13 +154,16 @@ def score(rule: Rule, value: Decimal, *, team_values: Sequence[Decimal] = ()) ->
 class WeightedItem:
     dimension: str
     weight: Decimal
-    points: Decimal
+    #: ``None`` when the indicator does not apply to the person this period (nothing to
+    #: measure, e.g. no proposal written): the item then counts for nothing and its weight
+    #: is shared among the dimension's other items.
+    points: Decimal | None
 
 
 @dataclass(frozen=True)
 class Total:
     total: Decimal
-    dimensions: dict[str, Decimal] = field(default_factory=dict)
+    dimensions: dict[str, Decimal | None] = field(default_factory=dict)
 
 
 def check_weights(
@@ -181,13 +189,32 @@ def check_weights(
     return problems
 
 
+def _weighted_mean(pairs: Sequence[tuple[Decimal, Decimal]]) -> Decimal | None:
+    """Σ weight × points / Σ weight, or ``None`` when no weight applies."""
+    weight = sum((_d(w) for w, _p in pairs), ZERO)
+    if weight <= 0:
+        return None
+    return sum((_d(w) * _d(p) for w, p in pairs), ZERO) / weight
+
+
 def combine(dimension_weights: dict[str, Decimal], items: Sequence[WeightedItem]) -> Total:
-    """Dimension scores (0–100) and the weighted total (0–100)."""
-    dimensions: dict[str, Decimal] = {}
+    """Dimension scores (0–100) and the weighted total (0–100).
+
+    An item without points (not applicable) is left out and the remaining items of its
+    dimension share its weight in proportion to theirs; a dimension with no applicable
+    item is left out of the total the same way. With every item applicable this is the
+    plain weighted sum, since the weights total 100 at both levels.
+    """
+    dimensions: dict[str, Decimal | None] = {}
     for dimension in dimension_weights:
-        mine = [item for item in items if item.dimension == dimension]
-        dimensions[dimension] = _points(
-            sum((item.weight * item.points / HUNDRED for item in mine), ZERO)
-        )
-    total = sum((_d(w) * dimensions[d] / HUNDRED for d, w in dimension_weights.items()), ZERO)
-    return Total(total=_points(total), dimensions=dimensions)
+        mine = [
+            (item.weight, item.points)
+            for item in items
+            if item.dimension == dimension and item.points is not None
+        ]
+        mean = _weighted_mean(mine)
+        dimensions[dimension] = None if mean is None else _points(mean)
+    total = _weighted_mean(
+        [(w, dimensions[d]) for d, w in dimension_weights.items() if dimensions[d] is not None]
+    )
+    return Total(total=_points(total if total is not None else ZERO), dimensions=dimensions)

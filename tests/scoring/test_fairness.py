@@ -99,9 +99,10 @@ def fairness(personas):
     )
     scoring_services.quality_rating_create(actor=personas.hr, version=report, score=90)
 
-    # Proposal revisions: 1, 5 and 0 — the team averages 2.
+    # Proposal revisions: 1, 5 and 0 (C's proposal needed none) — the team averages 2.
     proposal_with_revisions(a, project_a, 1)
     proposal_with_revisions(b, project_b, 5)
+    proposal_with_revisions(c, project_c, 0)
 
     # A relays the customer's feedback to the technical team within the hour.
     from pathscore.core.models import Option

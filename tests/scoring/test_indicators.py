@@ -207,8 +207,10 @@ def test_cross_team_interactions_and_feedback_relay_time(
     people = [personas.sales_a, sales_a2, personas.sales_b, personas.hr]
     # sales_a: the follow-up with tech + two tasks in the period (the third is 40 days old).
     assert values("cross_team_interactions", people, period) == d(3, 0, 1, 0)
-    # sales_a: feedback 6 h and 2 h before the task → 4 h; sales_b's task had no feedback.
-    assert values("feedback_relay_time", people, period) == d("4.00", 0, 0, 0)
+    # sales_a: feedback 6 h and 2 h before the task → 4 h; sales_b's task had no feedback
+    # and the others relayed none, so the indicator does not apply to them (None): a zero
+    # would be full marks for a "lower is better" indicator.
+    assert values("feedback_relay_time", people, period) == [Decimal("4.00"), None, None, None]
     joint, tasks = get("cross_team_interactions").evidence(personas.sales_a, *period, {})
     assert [f.pk for f in joint] == [followup_scenario["joint"].pk]
     assert tasks.count() == 2
@@ -397,8 +399,10 @@ def test_proposal_revisions_count_versions_after_v1_by_their_uploader(personas, 
         title="方案",
         file=upload("方案.pdf", pdf_bytes("B1")),
     )
-    people = [personas.sales_a, personas.sales_b]
-    assert values("proposal_revision_count", people, period) == d(2, 0)
+    people = [personas.sales_a, personas.sales_b, personas.manager_a]
+    # sales_b wrote a proposal that needed no revision: 0. manager_a wrote none: the
+    # indicator does not apply (None), rather than the full marks a zero would earn.
+    assert values("proposal_revision_count", people, period) == [Decimal(2), Decimal(0), None]
     evidence = get("proposal_revision_count").evidence(personas.sales_a, *period, {})
     assert [v.number for v in evidence] == [2, 3]
 

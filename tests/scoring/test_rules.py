@@ -111,6 +111,31 @@ def test_combine_worked_example():
     assert total.total == D("54.00")
 
 
+def test_an_item_that_does_not_apply_gives_its_weight_to_the_others():
+    """Revisions do not apply (no proposal written): the process dimension is the
+    follow-ups' points alone, not a mean with a free 100."""
+    total = combine(
+        {"process": D(60), "results": D(40)},
+        [
+            WeightedItem("process", D(70), D(80)),
+            WeightedItem("process", D(30), None),
+            WeightedItem("results", D(100), D(50)),
+        ],
+    )
+    assert total.dimensions == {"process": D("80.00"), "results": D("50.00")}
+    assert total.total == D("68.00")  # 0.6 × 80 + 0.4 × 50
+
+
+def test_a_dimension_with_nothing_applicable_leaves_the_total():
+    total = combine(
+        {"process": D(60), "ability": D(40)},
+        [WeightedItem("process", D(100), D(75)), WeightedItem("ability", D(100), None)],
+    )
+    assert total.dimensions == {"process": D("75.00"), "ability": None}
+    assert total.total == D("75.00")
+    assert combine({"process": D(100)}, [WeightedItem("process", D(100), None)]).total == D(0)
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -178,3 +203,25 @@ def test_rules_module_is_pure():
         for alias in node.names
     }
     assert not any(name.startswith(("django", "pathscore")) for name in imported), imported
+
+
+@given(
+    weights=st.lists(st.integers(min_value=1, max_value=100), min_size=2, max_size=5),
+    points=st.lists(st.decimals(min_value=0, max_value=100, places=2), min_size=5, max_size=5),
+    missing=st.integers(min_value=0, max_value=4),
+)
+def test_not_applicable_items_are_a_renormalised_mean(weights, points, missing):
+    """Leaving an item out equals giving the others its weight in proportion: the
+    dimension stays a weighted mean of the applicable points, whatever was left out."""
+    missing %= len(weights)
+    items = [
+        WeightedItem("process", D(w), None if i == missing else points[i])
+        for i, w in enumerate(weights)
+    ]
+    kept = [(D(w), points[i]) for i, w in enumerate(weights) if i != missing]
+    expected = sum(w * p for w, p in kept) / sum(w for w, _p in kept)
+    total = combine({"process": D(100)}, items)
+    assert abs(total.dimensions["process"] - expected) <= D("0.005")
+    assert (
+        min(p for _w, p in kept) - D("0.01") <= total.total <= max(p for _w, p in kept) + D("0.01")
+    )

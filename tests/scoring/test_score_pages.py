@@ -283,3 +283,24 @@ def test_period_list_queries_are_constant(personas, login, django_assert_max_num
         services.period_create(actor=personas.hr, kind="month", starts_on=dt.date(2026, month, 1))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("scoring:period-list"))
+
+
+def test_an_indicator_with_nothing_to_measure_is_shown_as_not_applicable(
+    personas, login, card, records, period
+):
+    """No feedback relayed: the relay time does not apply, earns no free full marks, and
+    the page says why and where its weight went."""
+    ScorecardItem.objects.filter(scorecard=card, indicator="node_on_time_rate").update(
+        indicator="feedback_relay_time",
+        direction="lower",
+        params={"target": "4", "zero_at": "48"},
+    )
+    response = login(personas.sales_a).get(score_url(period, personas.sales_a))
+    body = response.content.decode()
+    assert 'data-testid="not-applicable-feedback_relay_time"' in body
+    assert "No customer feedback passed on in the period." in body
+    score = response.context["score"]
+    relay = next(i for i in score["items"] if i["indicator"] == "feedback_relay_time")
+    assert relay["points"] is None and relay["value"] is None
+    # Process is the follow-ups' 40 points alone (4 of 10), not (40 + 100) / 2.
+    assert score["dimensions"]["process"] == D("40.00")

@@ -141,6 +141,10 @@ def _item_row(item: dict) -> dict:
         "rules_version": item.get("rules_version"),
         "explanation": item.get("explanation", ""),
         "has_evidence": bool(indicator and indicator.evidence),
+        # No points means the indicator did not apply (nothing to measure in the period);
+        # its weight went to the dimension's other indicators.
+        "applicable": points is not None,
+        "not_applicable_reason": str(indicator.not_applicable_without) if indicator else "",
     }
 
 
