@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathscore.core.choices import Role
 from pathscore.core.scoping import Scope
 from pathscore.core.views import PermissionRequiredMixin
+from pathscore.crm.models import Customer
 
 #: Roles that create and change customers, contacts and projects. Executives and the
 #: technical team read them; auditors do not see them at all.
@@ -98,3 +99,37 @@ def collect_sections(
         chosen = next((s for s in collected if s.key == active), collected[0])
         chosen.active = True
     return collected
+
+
+class SectionedDetailMixin:
+    """A record page whose tabs are ``sections``: the record goes to each section's
+    context function under ``context_object_name``; ``?tab=`` picks the tab shown first."""
+
+    sections: Iterable[Section] = ()
+
+    def get_sections(self) -> Iterable[Section]:
+        return self.sections
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sections"] = collect_sections(
+            self.get_sections(),
+            request=self.request,
+            active=self.request.GET.get("tab"),
+            **{self.context_object_name: self.object},
+        )
+        return context
+
+
+class CustomerFromQueryMixin:
+    """A create form started from a customer's page (``?customer=<id>``) has that customer
+    chosen, when the user may see it."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        wanted = self.request.GET.get("customer", "")
+        if wanted.isdigit():
+            customer = Customer.objects.visible_to(self.request.user).filter(pk=wanted).first()
+            if customer is not None:
+                initial["customer"] = customer.pk
+        return initial

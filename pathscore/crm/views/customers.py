@@ -16,11 +16,12 @@ from pathscore.crm.forms import ContactForm, CustomerForm
 from pathscore.crm.models import Contact, Customer, Project
 from pathscore.crm.tables import ContactTable, CustomerTable
 from pathscore.crm.views.common import (
+    CustomerFromQueryMixin,
     RecordWriterRequiredMixin,
     Section,
+    SectionedDetailMixin,
     can_assign_owner,
     can_write_records,
-    collect_sections,
 )
 
 #: How many follow-ups a customer's timeline shows; the follow-up list has them all.
@@ -124,7 +125,8 @@ CUSTOMER_SECTIONS = [
 ]
 
 
-class CustomerDetailView(ScopedDetailView):
+class CustomerDetailView(SectionedDetailMixin, ScopedDetailView):
+    sections = CUSTOMER_SECTIONS
     model = Customer
     template_name = "crm/customers/customer_detail.html"
     context_object_name = "customer"
@@ -135,12 +137,6 @@ class CustomerDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_write"] = can_write_records(scope_for(self.request.user))
-        context["sections"] = collect_sections(
-            CUSTOMER_SECTIONS,
-            request=self.request,
-            active=self.request.GET.get("tab"),
-            customer=self.object,
-        )
         return context
 
 
@@ -262,7 +258,8 @@ CONTACT_SECTIONS = [
 ]
 
 
-class ContactDetailView(ScopedDetailView):
+class ContactDetailView(SectionedDetailMixin, ScopedDetailView):
+    sections = CONTACT_SECTIONS
     model = Contact
     template_name = "crm/contacts/contact_detail.html"
     context_object_name = "contact"
@@ -273,12 +270,6 @@ class ContactDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_write"] = can_write_records(scope_for(self.request.user))
-        context["sections"] = collect_sections(
-            CONTACT_SECTIONS,
-            request=self.request,
-            active=self.request.GET.get("tab"),
-            contact=self.object,
-        )
         return context
 
 
@@ -291,17 +282,8 @@ class ContactFormMixin(RecordWriterRequiredMixin, ServiceFormMixin):
         return {**super().get_form_kwargs(), "viewer": self.request.user}
 
 
-class ContactCreateView(ContactFormMixin, CreateView):
+class ContactCreateView(CustomerFromQueryMixin, ContactFormMixin, CreateView):
     success_message = _("The contact was added.")
-
-    def get_initial(self):
-        initial = super().get_initial()
-        wanted = self.request.GET.get("customer", "")
-        if wanted.isdigit():
-            customer = Customer.objects.visible_to(self.request.user).filter(pk=wanted).first()
-            if customer is not None:
-                initial["customer"] = customer.pk
-        return initial
 
     def perform(self, form):
         data = dict(form.cleaned_data)

@@ -36,15 +36,16 @@ from pathscore.crm import selectors, services
 from pathscore.crm.choices import ProjectStatus
 from pathscore.crm.filtersets import ProjectFilterSet
 from pathscore.crm.forms import ProjectForm, ProjectHandoverForm, ProjectStatusForm
-from pathscore.crm.models import Customer, Project, ProjectHandover
+from pathscore.crm.models import Project, ProjectHandover
 from pathscore.crm.tables import ProjectTable, format_cny
 from pathscore.crm.views.common import (
+    CustomerFromQueryMixin,
     RecordWriterRequiredMixin,
     Section,
+    SectionedDetailMixin,
     can_assign_owner,
     can_hand_over,
     can_write_records,
-    collect_sections,
 )
 
 #: How many follow-ups the project's timeline shows; the follow-up list has them all.
@@ -144,10 +145,14 @@ def _status_targets(project):
     return [status for status in order if status != project.status]
 
 
-class ProjectDetailView(ScopedDetailView):
+class ProjectDetailView(SectionedDetailMixin, ScopedDetailView):
     model = Project
     template_name = "crm/projects/project_detail.html"
     context_object_name = "project"
+
+    def get_sections(self):
+        # Read at request time: other apps register their tabs after this module loads.
+        return PROJECT_SECTIONS
 
     def scoped_queryset(self):
         return (
@@ -166,12 +171,6 @@ class ProjectDetailView(ScopedDetailView):
             status_targets=_status_targets(project),
             estimated_amount=format_cny(project.estimated_amount),
             signed_amount=format_cny(project.signed_amount),
-            sections=collect_sections(
-                PROJECT_SECTIONS,
-                request=self.request,
-                active=self.request.GET.get("tab"),
-                project=project,
-            ),
         )
         return context
 
@@ -192,17 +191,8 @@ class ProjectFormMixin(RecordWriterRequiredMixin, ServiceFormMixin):
         return self.object.get_absolute_url()
 
 
-class ProjectCreateView(ProjectFormMixin, CreateView):
+class ProjectCreateView(CustomerFromQueryMixin, ProjectFormMixin, CreateView):
     success_message = _("The project was created.")
-
-    def get_initial(self):
-        initial = super().get_initial()
-        wanted = self.request.GET.get("customer", "")
-        if wanted.isdigit():
-            customer = Customer.objects.visible_to(self.request.user).filter(pk=wanted).first()
-            if customer is not None:
-                initial["customer"] = customer.pk
-        return initial
 
     def perform(self, form):
         data = form.cleaned_data
