@@ -53,6 +53,19 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return number
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as ``30/10m`` (a count per s, m, h or d, optionally with a number
+    of them); ``off`` turns the limit off (returned as an empty string)."""
+    import re
+
+    value = _raw(name) or default
+    if value.lower() == "off":
+        return ""
+    if not re.fullmatch(r"[1-9]\d*/[1-9]?\d*[smhd]", value):
+        raise ConfigError(f"{name} must be a rate such as 30/10m or 100/h, or off, not {value!r}")
+    return value
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     value = _raw(name)
     if value is None:

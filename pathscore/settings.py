@@ -22,6 +22,7 @@ from pathscore.env import (
     env_int,
     env_list,
     env_path,
+    env_rate,
     env_redis_url,
     env_str,
     env_time_zone,
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "pathscore.crm",
     "pathscore.process",
     "pathscore.scoring",
+    "pathscore.insights",
     "pathscore.demo",
 ]
 
@@ -277,6 +279,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 UPLOAD_MAX_BYTES = env_int("PATHSCORE_UPLOAD_MAX_MB", 50, minimum=1) * 1024 * 1024
+#: Per user and action (pathscore/core/ratelimit.py); logins are limited by django-axes.
+PATHSCORE_RATE_LIMITS = {
+    "export": env_rate("PATHSCORE_EXPORT_RATE", "30/10m"),
+    "upload": env_rate("PATHSCORE_UPLOAD_RATE", "60/10m"),
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -363,6 +370,9 @@ SPECTACULAR_SETTINGS = {
         "ProjectStatusEnum": "pathscore.crm.choices.ProjectStatus",
         # Template versions and scorecards share one draft/published/retired choice set.
         "PublicationStatusEnum": "pathscore.scoring.choices.ScorecardStatus",
+        "PeriodStateEnum": "pathscore.scoring.choices.PeriodState",
+        "PeriodKindEnum": "pathscore.scoring.choices.PeriodKind",
+        "AppealStateEnum": "pathscore.scoring.choices.AppealState",
     },
 }
 

@@ -22,6 +22,7 @@ from pathscore.core.filtersets import SecurityEventFilterSet
 from pathscore.core.forms import style_form
 from pathscore.core.models import SecurityEvent
 from pathscore.core.navigation import panels_for
+from pathscore.core.ratelimit import limited
 from pathscore.core.scoping import scope_for
 from pathscore.core.security import record_security_event
 from pathscore.core.tables import SecurityEventTable
@@ -79,6 +80,9 @@ class ScopedListView(ScopedQuerysetMixin, ListView):
     def get(self, request, *args, **kwargs):
         export = request.GET.get("export")
         if export in {"xlsx", "csv"}:
+            refused = limited(request, "export")
+            if refused is not None:
+                return refused
             # Django refuses iterator() after prefetch_related() without a chunk size.
             rows = self.get_queryset().iterator(chunk_size=2000)
             record_security_event(

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from pathscore.api.throttling import UploadThrottle
 from pathscore.api.viewsets import ScopedViewSetMixin, ServiceModelViewSet
 from pathscore.crm import services
 from pathscore.crm.api import serializers as s
@@ -147,6 +148,7 @@ class DocumentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     serializer_class = s.DocumentSerializer
     filterset_class = DocumentFilterSet
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_classes = [UploadThrottle]
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("versions")

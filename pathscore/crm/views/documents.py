@@ -22,6 +22,7 @@ from django.views.generic import FormView
 
 from pathscore.core.choices import Role
 from pathscore.core.history import history_entries
+from pathscore.core.ratelimit import limited
 from pathscore.core.scoping import Scope, scope_for
 from pathscore.core.views import (
     PermissionRequiredMixin,
@@ -139,7 +140,8 @@ def document_history(document: Document, versions) -> list:
 
 
 class UploadGuardMixin:
-    """Refuse an oversized request body before reading it, then check CSRF as usual."""
+    """Refuse too many uploads (429) and an oversized request body (413) before reading
+    it, then check CSRF as usual."""
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -148,6 +150,9 @@ class UploadGuardMixin:
         return csrf_exempt(super().as_view(**initkwargs))
 
     def post(self, request, *args, **kwargs):
+        refused = limited(request, "upload")
+        if refused is not None:
+            return refused
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
