@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("pathscore.crm.urls")),
     path("process/", include("pathscore.process.urls")),
     path("scoring/", include("pathscore.scoring.urls")),
+    path("insights/", include("pathscore.insights.urls")),
     path("security-log/", SecurityLogView.as_view(), name="security-log"),
     path("api/", include("pathscore.api.urls")),
     path("admin/", admin.site.urls),

@@ -96,7 +96,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _between(field: str, start: dt.date, end: dt.date) -> Q:
+def between(field: str, start: dt.date, end: dt.date) -> Q:
     """A timestamp ``field`` within the local days ``start``..``end`` (both included)."""
     return Q(
         **{
@@ -134,7 +134,7 @@ def _technical_people():
 
 
 def _followups(start, end):
-    return FollowUp.objects.filter(_between("occurred_at", start, end))
+    return FollowUp.objects.filter(between("occurred_at", start, end))
 
 
 def followup_count(person_ids, start, end, params):
@@ -189,16 +189,16 @@ def node_completion_rate_evidence(person, start, end, params):
     )
 
 
-def _approved_submitted(start, end):
+def approved_submitted(start, end):
     """Approved nodes whose (last) submission falls in the period."""
     return NodeInstance.objects.filter(state=NodeState.APPROVED).filter(
-        _between("submitted_at", start, end)
+        between("submitted_at", start, end)
     )
 
 
 def node_on_time_rate(person_ids, start, end, params):
     rows = (
-        _approved_submitted(start, end)
+        approved_submitted(start, end)
         .filter(submitted_by__in=person_ids)
         .order_by()
         .values("submitted_by")
@@ -210,7 +210,7 @@ def node_on_time_rate(person_ids, start, end, params):
 def node_on_time_rate_evidence(person, start, end, params):
     """The nodes, each with ``on_time`` (False marks the late ones and ``days_late``)."""
     return (
-        _approved_submitted(start, end)
+        approved_submitted(start, end)
         .filter(submitted_by=person)
         .annotate(
             on_time=Case(When(days_late=0, then=Value(True)), default=Value(False)),
@@ -255,7 +255,7 @@ def stage_conversion_rate_evidence(person, start, end, params):
     )
 
 
-def _cycle_followups(start, end):
+def cycle_followups(start, end):
     return _followups(start, end).filter(project__status=ProjectStatus.ACTIVE)
 
 
@@ -268,7 +268,7 @@ def followup_cycle(person_ids, start, end, params):
     length in days (nothing measured is no better than one follow-up per period).
     """
     rows = (
-        _cycle_followups(start, end)
+        cycle_followups(start, end)
         .filter(author__in=person_ids)
         .order_by()
         .values("author", "project")
@@ -288,7 +288,7 @@ def followup_cycle(person_ids, start, end, params):
 
 def followup_cycle_evidence(person, start, end, params):
     return (
-        _cycle_followups(start, end)
+        cycle_followups(start, end)
         .filter(author=person)
         .select_related("customer", "project", "mode")
         .order_by("project_id", "occurred_at")
@@ -303,7 +303,7 @@ def proposal_revision_count(person_ids, start, end, params):
         DocumentVersion.objects.filter(
             document__kind__in=PROPOSAL_KINDS, uploaded_by__in=person_ids
         )
-        .filter(_between("uploaded_at", start, end))
+        .filter(between("uploaded_at", start, end))
         .order_by()
         .values_list("uploaded_by", flat=True)
         .distinct()
@@ -316,14 +316,14 @@ def proposal_revision_count_evidence(person, start, end, params):
     return (
         crm_selectors.proposal_revisions()
         .filter(uploaded_by=person)
-        .filter(_between("uploaded_at", start, end))
+        .filter(between("uploaded_at", start, end))
         .select_related("document__project")
         .order_by("uploaded_at", "pk")
     )
 
 
 def _relayed_tasks(start, end):
-    return HandoffTask.objects.filter(_between("created_at", start, end)).filter(
+    return HandoffTask.objects.filter(between("created_at", start, end)).filter(
         feedback_at__isnull=False
     )
 
@@ -366,7 +366,7 @@ def _joint_followups(start, end):
 
 
 def _created_tasks(start, end):
-    return HandoffTask.objects.filter(_between("created_at", start, end))
+    return HandoffTask.objects.filter(between("created_at", start, end))
 
 
 def cross_team_interactions(person_ids, start, end, params):
@@ -467,7 +467,7 @@ def quality_score_evidence(person, start, end, params):
 
 
 def _terms(start, end):
-    return ContractTerm.objects.filter(_between("updated_at", start, end))
+    return ContractTerm.objects.filter(between("updated_at", start, end))
 
 
 def terms_agreed_rate(person_ids, start, end, params):
@@ -541,7 +541,7 @@ def _unplanned_followups(start, end):
 
 
 def _handled_needs(start, end):
-    return CustomerNeed.objects.filter(_between("handled_at", start, end))
+    return CustomerNeed.objects.filter(between("handled_at", start, end))
 
 
 def initiative(person_ids, start, end, params):

@@ -1,0 +1,278 @@
+"""Turn the dashboard's aggregates into chart data for ``dashboard.js``.
+
+Every chart is a small JSON document written into the page with ``json_script``: its kind
+(bar, line, heat map, pie), translated labels, and for each element the drill-down URL a
+click opens. A chart with nothing to draw gets no data at all: the page shows a sentence
+saying what is missing instead of an empty canvas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from pathscore.insights import selectors
+from pathscore.insights.filters import Slice
+
+#: Okabe–Ito: distinguishable with every common colour-vision deficiency. Yellow is last
+#: because it is faint on white.
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#000000",
+    "#F0E442",
+)
+#: Pixels per row of a horizontal bar chart, so names stay readable however many people.
+ROW_HEIGHT = 28
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _url(name: str, s: Slice, **extra) -> str:
+    return f"{reverse(name)}?{s.query(**extra)}"
+
+
+def week_label(week: dt.date) -> str:
+    return week.strftime("%m-%d")
+
+
+def type_colours(type_names: dict[int, str]) -> dict[int, str]:
+    """One colour per customer type, the same in every chart (in the list's order)."""
+    return {pk: PALETTE[i % len(PALETTE)] for i, pk in enumerate(type_names)}
+
+
+def projects_by_node(s: Slice, columns, type_names: dict[int, str]) -> dict | None:
+    if not columns:
+        return None
+    type_ids = [pk for pk in type_names if any(pk in column.by_type for column in columns)]
+    colours = type_colours(type_names)
+    series = []
+    for type_id in type_ids:
+        series.append(
+            {
+                "name": type_names[type_id],
+                "color": colours[type_id],
+                "data": [
+                    {
+                        "value": column.by_type.get(type_id, 0),
+                        "url": _url(
+                            "insights:projects", s, node=column.code, customer_type=type_id
+                        ),
+                    }
+                    for column in columns
+                ],
+            }
+        )
+    return {
+        "type": "bar",
+        "stacked": True,
+        "categories": [column.name for column in columns],
+        "series": series,
+        "valueName": _("Projects"),
+        "totals": [column.total for column in columns],
+    }
+
+
+def followup_cycle(s: Slice, by_week: dict[dt.date, Decimal]) -> dict | None:
+    if not by_week:
+        return None
+    weeks = selectors.weeks_of(s.start, s.end)
+    return {
+        "type": "line",
+        "categories": [week_label(week) for week in weeks],
+        "series": [
+            {
+                "name": _("Average days between follow-ups"),
+                "data": [
+                    {
+                        "value": _number(by_week.get(week)),
+                        "url": _url("insights:followups", s, week=week.isoformat(), active="1"),
+                    }
+                    for week in weeks
+                ],
+            }
+        ],
+        "valueName": _("days"),
+    }
+
+
+def funnel(s: Slice, result, people) -> dict | None:
+    if not result.stages or not result.shares:
+        return None
+    shown = [person for person in people if person.pk in result.shares]
+    categories = [_("Team average")] + [person.name for person in shown]
+    series = []
+    for i, stage in enumerate(result.stages):
+        data = [{"value": _number(result.team[i]), "url": ""}]
+        for person in shown:
+            data.append(
+                {
+                    "value": _number(result.shares[person.pk][i]),
+                    "url": _url(
+                        "insights:projects", s, set="funnel", owner=person.pk, reached=stage.code
+                    ),
+                }
+            )
+        series.append({"name": stage.name, "data": data})
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "categories": categories,
+        "series": series,
+        "max": 100,
+        "valueName": "%",
+        "height": 80 + len(categories) * max(ROW_HEIGHT, 9 * len(series)),
+    }
+
+
+def heatmap(s: Slice, counts: dict, people) -> dict | None:
+    if not counts or not people:
+        return None
+    weeks = selectors.weeks_of(s.start, s.end)
+    cells = []
+    for y, person in enumerate(people):
+        for x, week in enumerate(weeks):
+            n = counts.get((person.pk, week), 0)
+            cells.append(
+                {
+                    "value": [x, y, n],
+                    "url": _url("insights:followups", s, author=person.pk, week=week.isoformat()),
+                }
+            )
+    return {
+        "type": "heatmap",
+        "x": [week_label(week) for week in weeks],
+        "y": [person.name for person in people],
+        "data": cells,
+        "max": max(counts.values()),
+        "valueName": _("Follow-ups"),
+        "height": 90 + len(people) * ROW_HEIGHT,
+    }
+
+
+def customer_types(s: Slice, counts: dict[int, int], type_names: dict[int, str]) -> dict | None:
+    if not counts:
+        return None
+    colours = type_colours(type_names)
+    return {
+        "type": "pie",
+        "data": [
+            {
+                "name": type_names.get(type_id, "—"),
+                "value": n,
+                "itemStyle": {"color": colours.get(type_id, PALETTE[-1])},
+                "url": _url("insights:projects", s, customer_type=type_id),
+            }
+            for type_id, n in sorted(counts.items(), key=lambda item: -item[1])
+        ],
+        "valueName": _("Active projects"),
+    }
+
+
+def cycle_label(key: str) -> str:
+    low, _dash, high = key.partition("-")
+    if not high:
+        return _("%(days)s+ d") % {"days": low.rstrip("+")}
+    return _("%(low)s–%(high)s d") % {"low": low, "high": high}
+
+
+def cycle_distribution(s: Slice, counts: dict[str, int]) -> dict | None:
+    if not any(counts.values()):
+        return None
+    return {
+        "type": "bar",
+        "categories": [cycle_label(key) for key in counts],
+        "series": [
+            {
+                "name": _("Projects won"),
+                "data": [
+                    {"value": n, "url": _url("insights:projects", s, set="won", cycle=key)}
+                    for key, n in counts.items()
+                ],
+            }
+        ],
+        "valueName": _("Projects won"),
+    }
+
+
+def versions_label(versions: int) -> str:
+    if versions >= selectors.MOST_VERSIONS:
+        return _("%(count)s+ versions") % {"count": versions}
+    return ngettext("%(count)s version", "%(count)s versions", versions) % {"count": versions}
+
+
+def revision_distribution(s: Slice, counts: dict[int, int]) -> dict | None:
+    if not any(counts.values()):
+        return None
+    return {
+        "type": "bar",
+        "categories": [versions_label(versions) for versions in counts],
+        "series": [
+            {
+                "name": _("Proposals"),
+                "data": [
+                    {
+                        "value": n,
+                        "url": _url("insights:projects", s, set="proposals", versions=versions),
+                    }
+                    for versions, n in counts.items()
+                ],
+            }
+        ],
+        "valueName": _("Proposals"),
+    }
+
+
+def adjustment_cycle(s: Slice, result) -> dict | None:
+    if not result.by_owner:
+        return None
+    names = result.names
+    owners = sorted(result.by_owner, key=lambda pk: (-result.by_owner[pk], names.get(pk, "")))
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "categories": [names[pk] for pk in owners],
+        "series": [
+            {
+                "name": _("Average days between proposal versions"),
+                "data": [
+                    {
+                        "value": _number(result.by_owner[pk]),
+                        "url": _url("insights:projects", s, set="revised", owner=pk),
+                    }
+                    for pk in owners
+                ],
+            }
+        ],
+        "average": {"name": _("Average"), "value": _number(result.average)},
+        "valueName": _("days"),
+        "height": 90 + len(owners) * ROW_HEIGHT,
+    }
+
+
+def sparkline(history: list[tuple[str, Decimal]], width: int = 96, height: int = 24) -> dict:
+    """An inline SVG polyline of frozen totals (0–100), oldest first."""
+    if not history:
+        return {}
+    values = [float(total) for _name, total in history]
+    step = width / max(len(values) - 1, 1)
+    points = " ".join(
+        f"{round(i * step, 1)},{round(height - 2 - value / 100 * (height - 4), 1)}"
+        for i, value in enumerate(values)
+    )
+    return {
+        "points": points,
+        "width": width,
+        "height": height,
+        "title": " · ".join(f"{name}: {total}" for name, total in history),
+    }

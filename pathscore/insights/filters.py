@@ -1,0 +1,209 @@
+"""The dashboard's filters: a period and a slice of the company, all carried in the URL.
+
+``DashboardFilterForm`` reads the query string; a valid form becomes a :class:`Slice`, the
+one object every selector and drill-down takes. The period is this month, this quarter or
+a from–to range; the slice narrows by department (its whole subtree), customer type and
+project category. Department choices are only those the viewer may see, so an
+out-of-scope department is an unknown value like any other: the page says why it shows
+nothing instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pathscore.core.models import Option
+from pathscore.core.scoping import scope_for
+from pathscore.crm import options
+from pathscore.org.models import Department
+
+PERIOD_MONTH = "month"
+PERIOD_QUARTER = "quarter"
+PERIOD_RANGE = "range"
+
+#: A range longer than this is refused: a weekly heat map of years helps nobody.
+MAX_RANGE_DAYS = 731
+
+
+def month_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
+    start = today.replace(day=1)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, following - dt.timedelta(days=1)
+
+
+def quarter_bounds(today: dt.date) -> tuple[dt.date, dt.date]:
+    first_month = 3 * ((today.month - 1) // 3) + 1
+    start = today.replace(month=first_month, day=1)
+    following = (start + dt.timedelta(days=95)).replace(day=1)
+    return start, following - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """What a dashboard or drill-down shows: whose records (``viewer``), which dates and
+    which part of the company. Dates are local days, both ends included."""
+
+    viewer: object
+    start: dt.date
+    end: dt.date
+    today: dt.date
+    department: Department | None = None
+    customer_type: Option | None = None
+    category: Option | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def previous(self) -> Slice:
+        """The period of the same length just before this one, same slice."""
+        end = self.start - dt.timedelta(days=1)
+        return Slice(
+            viewer=self.viewer,
+            start=end - dt.timedelta(days=self.days - 1),
+            end=end,
+            today=self.today,
+            department=self.department,
+            customer_type=self.customer_type,
+            category=self.category,
+        )
+
+    def project_q(self, prefix: str = "") -> Q:
+        """The slice as a condition on projects, reached through ``prefix`` (``project__``)."""
+        q = Q()
+        if self.department is not None:
+            q &= Q(**{f"{prefix}owner__department__path__startswith": self.department.path})
+        if self.customer_type is not None:
+            q &= Q(**{f"{prefix}customer__customer_type": self.customer_type})
+        if self.category is not None:
+            q &= Q(**{f"{prefix}category": self.category})
+        return q
+
+    def params(self) -> dict[str, str]:
+        """The slice as query parameters with explicit dates, so a drill-down link shows
+        the same records tomorrow as today."""
+        params = {
+            "period": PERIOD_RANGE,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+        }
+        if self.department is not None:
+            params["department"] = str(self.department.pk)
+        if self.customer_type is not None:
+            params["customer_type"] = str(self.customer_type.pk)
+        if self.category is not None:
+            params["category"] = str(self.category.pk)
+        return params
+
+    def query(self, **extra) -> str:
+        """``params()`` plus ``extra`` as a query string (``None`` values left out)."""
+        values = {**self.params(), **{k: v for k, v in extra.items() if v is not None}}
+        return urlencode(values)
+
+
+def _options(kind: str):
+    return Option.objects.filter(kind=kind).order_by("sort_order", "pk")
+
+
+def departments_for(viewer):
+    """Departments the viewer may filter by: the company for HR and executives, the
+    managed subtrees (and their own team) for a manager."""
+    scope = scope_for(viewer)
+    departments = Department.objects.filter(is_active=True).order_by("path")
+    if scope.sees_all_records:
+        return departments
+    return departments.filter(pk__in=Department.objects.visible_to(viewer).values("pk"))
+
+
+class DashboardFilterForm(forms.Form):
+    """The period and the slice, read from the query string (GET)."""
+
+    period = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        choices=[
+            (PERIOD_MONTH, _("This month")),
+            (PERIOD_QUARTER, _("This quarter")),
+            (PERIOD_RANGE, _("From – to")),
+        ],
+    )
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False
+    )
+    customer_type = forms.ModelChoiceField(
+        label=_("Customer type"), queryset=_options(options.CUSTOMER_TYPE), required=False
+    )
+    category = forms.ModelChoiceField(
+        label=_("Project category"), queryset=_options(options.PROJECT_CATEGORY), required=False
+    )
+
+    def __init__(self, data=None, *, viewer, today: dt.date | None = None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.viewer = viewer
+        self.today = today or timezone.localdate()
+        self.fields["department"].queryset = departments_for(viewer)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if "start" in self.errors or "end" in self.errors:
+            return cleaned
+        period = cleaned.get("period") or (PERIOD_RANGE if start or end else PERIOD_MONTH)
+        if period == PERIOD_QUARTER:
+            start, end = quarter_bounds(self.today)
+        elif period == PERIOD_MONTH:
+            start, end = month_bounds(self.today)
+        else:
+            month_start, _month_end = month_bounds(self.today)
+            start = start or month_start
+            end = end or self.today
+            if start > end:
+                self.add_error(
+                    "start",
+                    _("The start date %(start)s is after the end date %(end)s.")
+                    % {"start": start.isoformat(), "end": end.isoformat()},
+                )
+                return cleaned
+            if (end - start).days + 1 > MAX_RANGE_DAYS:
+                self.add_error(
+                    "end",
+                    _("A range may cover at most %(days)s days.") % {"days": MAX_RANGE_DAYS},
+                )
+                return cleaned
+        cleaned.update(period=period, start=start, end=end)
+        return cleaned
+
+    def to_slice(self) -> Slice:
+        data = self.cleaned_data
+        return Slice(
+            viewer=self.viewer,
+            start=data["start"],
+            end=data["end"],
+            today=self.today,
+            department=data.get("department"),
+            customer_type=data.get("customer_type"),
+            category=data.get("category"),
+        )
+
+    def problems(self) -> list[str]:
+        """Every error as "field: message", for the explanation above an empty result."""
+        found = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else ""
+            for message in errors:
+                found.append(f"{label}: {message}" if label else str(message))
+        return found

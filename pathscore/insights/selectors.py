@@ -1,0 +1,682 @@
+"""Reads of the team dashboard and its drill-downs: every figure aggregated in SQL.
+
+Each function takes a :class:`~pathscore.insights.filters.Slice` (who is looking, which
+dates, which part of the company) and starts from ``visible_to(slice.viewer)``, so a
+manager never counts another team's records. Each runs a fixed number of queries
+whatever the number of people or records; Python only reshapes the aggregated rows.
+
+The figures reuse the evaluation's definitions where they exist (the on-time rate and
+the follow-up cycle are the indicators of ``scoring/catalogue.py``, proposal revisions
+are ``crm.selectors.proposal_revisions``), so a tile and a score never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from pathscore.core.choices import Role
+from pathscore.core.models import Option
+from pathscore.crm import options
+from pathscore.crm import selectors as crm_selectors
+from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus
+from pathscore.crm.models import Document, DocumentVersion, FollowUp, Project
+from pathscore.insights.filters import Slice
+from pathscore.org.models import User
+from pathscore.process import stalls
+from pathscore.process.choices import OPEN_STATES, NodeState, VersionStatus
+from pathscore.process.models import NodeDefinition, NodeInstance, ProjectProcess, TemplateVersion
+from pathscore.scoring import catalogue, engine
+from pathscore.scoring.choices import PeriodState
+from pathscore.scoring.models import Period, Result
+
+#: "Due soon" on the tile: planned due today or within this many days.
+DUE_SOON_DAYS = 7
+#: Rows of the stalled-projects table on the dashboard (the full list is one click away).
+STALLED_ROWS = 10
+#: Frozen periods drawn in each salesperson's sparkline.
+SPARKLINE_PERIODS = 6
+HUNDRED = Decimal(100)
+ONE_PLACE = Decimal("0.1")
+SECONDS_PER_DAY = 86400
+
+#: Buckets of the project cycle (days from the project's start to signing).
+CYCLE_BUCKETS = (
+    ("0-90", 0, 90),
+    ("91-180", 91, 180),
+    ("181-270", 181, 270),
+    ("271-365", 271, 365),
+    ("366-545", 366, 545),
+    ("546+", 546, None),
+)
+#: Proposal documents by number of versions; the last bucket holds this many or more.
+MOST_VERSIONS = 5
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(ONE_PLACE, ROUND_HALF_UP)
+
+
+def _days(seconds: float | None, count: int) -> Decimal | None:
+    if not count or seconds is None:
+        return None
+    return (Decimal(seconds) / SECONDS_PER_DAY / count).quantize(ONE_PLACE, ROUND_HALF_UP)
+
+
+def _week_of(value) -> dt.date:
+    """The Monday a truncated week starts on, as a local date."""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.date()
+    return value
+
+
+def weeks_of(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The Mondays of every week the period touches."""
+    monday = start - dt.timedelta(days=start.weekday())
+    weeks = []
+    while monday <= end:
+        weeks.append(monday)
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+# --- The records of a slice ---------------------------------------------------------------
+
+
+def projects(s: Slice) -> QuerySet:
+    return Project.objects.visible_to(s.viewer).filter(s.project_q())
+
+
+def processes(s: Slice) -> QuerySet:
+    return ProjectProcess.objects.visible_to(s.viewer).filter(s.project_q("project__"))
+
+
+def nodes(s: Slice) -> QuerySet:
+    return NodeInstance.objects.visible_to(s.viewer).filter(s.project_q("project__"))
+
+
+def followup_q(s: Slice) -> Q:
+    """The slice on follow-ups: the department is the author's (credit follows the doer)."""
+    q = Q()
+    if s.department is not None:
+        q &= Q(author__department__path__startswith=s.department.path)
+    if s.customer_type is not None:
+        q &= Q(customer__customer_type=s.customer_type)
+    if s.category is not None:
+        q &= Q(project__category=s.category)
+    return q
+
+
+def followups(s: Slice) -> QuerySet:
+    return FollowUp.objects.visible_to(s.viewer).filter(followup_q(s))
+
+
+def followups_between(s: Slice, start: dt.date, end: dt.date) -> QuerySet:
+    # The catalogue's own window: local days, both included.
+    return followups(s).filter(catalogue.between("occurred_at", start, end))
+
+
+def salespeople(s: Slice) -> QuerySet:
+    """Active salespeople the viewer may see (their subtree; everyone for HR and
+    executives), narrowed to the chosen department, in department then name order."""
+    people = User.objects.visible_to(s.viewer).filter(
+        is_active=True, role_grants__role=Role.SALESPERSON
+    )
+    if s.department is not None:
+        people = people.filter(department__path__startswith=s.department.path)
+    return people.select_related("department").order_by("department__path", "name", "pk")
+
+
+def customer_type_names() -> dict[int, str]:
+    """Every customer type by id, in the viewer's language (one query)."""
+    return {
+        option.pk: str(option)
+        for option in Option.objects.filter(kind=options.CUSTOMER_TYPE).order_by("sort_order", "pk")
+    }
+
+
+# --- KPI tiles -----------------------------------------------------------------------------
+
+
+@dataclass
+class Kpis:
+    active_projects: int
+    due_soon: int
+    overdue: int
+    on_time_rate: Decimal | None
+    on_time_rate_before: Decimal | None
+    approved_nodes: int
+    followups: int
+    followups_before: int
+
+
+def kpis(s: Slice) -> Kpis:
+    """The tiles: four queries, whatever the team's size."""
+    before = s.previous
+    active = projects(s).filter(status=ProjectStatus.ACTIVE).count()
+    open_nodes = nodes(s).filter(project__status=ProjectStatus.ACTIVE, state__in=OPEN_STATES)
+    due = open_nodes.aggregate(
+        due_soon=Count(
+            "pk",
+            filter=Q(
+                planned_due__gte=s.today,
+                planned_due__lte=s.today + dt.timedelta(days=DUE_SOON_DAYS),
+            ),
+        ),
+        overdue=Count("pk", filter=Q(planned_due__lt=s.today)),
+    )
+    # The indicator "node on-time rate": approved nodes whose submission falls in the period.
+    approved = (
+        catalogue.approved_submitted(before.start, s.end)
+        .filter(pk__in=nodes(s).values("pk"))
+        .aggregate(
+            now=Count("pk", filter=catalogue.between("submitted_at", s.start, s.end)),
+            now_on_time=Count(
+                "pk", filter=catalogue.between("submitted_at", s.start, s.end) & Q(days_late=0)
+            ),
+            before=Count("pk", filter=catalogue.between("submitted_at", before.start, before.end)),
+            before_on_time=Count(
+                "pk",
+                filter=catalogue.between("submitted_at", before.start, before.end)
+                & Q(days_late=0),
+            ),
+        )
+    )
+    counted = followups_between(s, before.start, s.end).aggregate(
+        now=Count("pk", filter=catalogue.between("occurred_at", s.start, s.end)),
+        before=Count("pk", filter=catalogue.between("occurred_at", before.start, before.end)),
+    )
+    return Kpis(
+        active_projects=active,
+        due_soon=due["due_soon"],
+        overdue=due["overdue"],
+        on_time_rate=_rate(approved["now_on_time"], approved["now"]),
+        on_time_rate_before=_rate(approved["before_on_time"], approved["before"]),
+        approved_nodes=approved["now"],
+        followups=counted["now"],
+        followups_before=counted["before"],
+    )
+
+
+def due_soon_nodes(s: Slice) -> QuerySet:
+    return nodes(s).filter(
+        project__status=ProjectStatus.ACTIVE,
+        state__in=OPEN_STATES,
+        planned_due__gte=s.today,
+        planned_due__lte=s.today + dt.timedelta(days=DUE_SOON_DAYS),
+    )
+
+
+def overdue_nodes(s: Slice) -> QuerySet:
+    return nodes(s).filter(
+        project__status=ProjectStatus.ACTIVE, state__in=OPEN_STATES, planned_due__lt=s.today
+    )
+
+
+def approved_nodes(s: Slice) -> QuerySet:
+    """The nodes behind the on-time rate, each with ``on_time``."""
+    return (
+        catalogue.approved_submitted(s.start, s.end)
+        .filter(pk__in=nodes(s).values("pk"))
+        .annotate(on_time=Case(When(days_late=0, then=Value(True)), default=Value(False)))
+    )
+
+
+# --- Projects by current node × customer type --------------------------------------------
+
+
+@dataclass
+class NodeColumn:
+    code: str
+    name: str
+    #: Projects at this node by customer type id.
+    by_type: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_type.values())
+
+
+def node_positions() -> dict[str, int]:
+    """Each node code's earliest place in a published process (a variant template may
+    insert nodes, so the same code sits at different places). One query."""
+    rows = (
+        NodeDefinition.objects.filter(version__status=VersionStatus.PUBLISHED)
+        .order_by()
+        .values("code")
+        .annotate(position=Min("order"))
+        .values_list("code", "position")
+    )
+    return dict(rows)
+
+
+def projects_by_node(s: Slice) -> list[NodeColumn]:
+    """Active projects by their current node (matched by code, in process order), each
+    split by customer type. Two queries."""
+    rows = (
+        processes(s)
+        .filter(project__status=ProjectStatus.ACTIVE, current_node__isnull=False)
+        .order_by()
+        .values(code=F("current_node__definition__code"))
+        .annotate(
+            type_id=F("project__customer__customer_type"),
+            n=Count("pk"),
+            position=Min("current_node__order"),
+            name=Min("current_node__definition__name"),
+        )
+    )
+    columns: dict[str, NodeColumn] = {}
+    positions = node_positions()
+    for row in rows:
+        column = columns.setdefault(row["code"], NodeColumn(code=row["code"], name=row["name"]))
+        column.by_type[row["type_id"]] = column.by_type.get(row["type_id"], 0) + row["n"]
+        # A node of a retired version only: its place in the project's own process.
+        positions.setdefault(row["code"], row["position"])
+    return sorted(columns.values(), key=lambda column: (positions[column.code], column.code))
+
+
+def at_node_projects(s: Slice, code: str) -> QuerySet:
+    return projects(s).filter(
+        status=ProjectStatus.ACTIVE, process__current_node__definition__code=code
+    )
+
+
+# --- Customer type share -------------------------------------------------------------------
+
+
+def active_by_customer_type(s: Slice) -> dict[int, int]:
+    rows = (
+        projects(s)
+        .filter(status=ProjectStatus.ACTIVE)
+        .order_by()
+        .values("customer__customer_type")
+        .annotate(n=Count("pk"))
+        .values_list("customer__customer_type", "n")
+    )
+    return dict(rows)
+
+
+# --- Follow-up cycle by week -------------------------------------------------------------
+
+
+def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
+    """The average gap in days between a follow-up and the same author's previous one on
+    the same active project, both within the period (the indicator "follow-up cycle"),
+    by the week of the later follow-up. One query: the previous follow-up is a
+    correlated subquery on the (project, time) index."""
+    period = catalogue.cycle_followups(s.start, s.end).filter(pk__in=followups(s).values("pk"))
+    previous = (
+        FollowUp.objects.filter(
+            project=OuterRef("project"),
+            author=OuterRef("author"),
+            occurred_at__lt=OuterRef("occurred_at"),
+        )
+        .filter(catalogue.between("occurred_at", s.start, s.end))
+        .order_by("-occurred_at", "-pk")
+        .values("occurred_at")[:1]
+    )
+    rows = (
+        period.annotate(previous_at=Subquery(previous))
+        .filter(previous_at__isnull=False)
+        .annotate(
+            gap=ExpressionWrapper(
+                F("occurred_at") - F("previous_at"), output_field=DurationField()
+            ),
+            week=TruncWeek("occurred_at", tzinfo=timezone.get_current_timezone()),
+        )
+        .order_by()
+        .values("week")
+        .annotate(total=Sum("gap"), n=Count("pk"))
+    )
+    return {
+        _week_of(row["week"]): _days(row["total"].total_seconds(), row["n"])
+        for row in rows
+        if row["total"] is not None
+    }
+
+
+# --- Follow-ups per salesperson per week -----------------------------------------------------
+
+
+def followups_by_author_week(s: Slice, people_ids: list[int]) -> dict[tuple[int, dt.date], int]:
+    rows = (
+        followups_between(s, s.start, s.end)
+        .filter(author__in=people_ids)
+        .annotate(week=TruncWeek("occurred_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("author", "week")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[tuple[int, dt.date], int] = defaultdict(int)
+    for row in rows:
+        counts[(row["author"], _week_of(row["week"]))] += row["n"]
+    return dict(counts)
+
+
+def week_followups(s: Slice, week: dt.date) -> QuerySet:
+    """Follow-ups of one week, clipped to the period."""
+    start = max(week, s.start)
+    end = min(week + dt.timedelta(days=6), s.end)
+    return followups_between(s, start, end)
+
+
+# --- Stage conversion funnel --------------------------------------------------------------
+
+
+@dataclass
+class Stage:
+    code: str
+    name: str
+
+
+def key_stages() -> list[Stage]:
+    """The nodes every published process template has (matched by code), in process
+    order: the common path along which salespeople can be compared. Two queries."""
+    published = TemplateVersion.objects.filter(status=VersionStatus.PUBLISHED).count()
+    if not published:
+        return []
+    rows = (
+        NodeDefinition.objects.filter(version__status=VersionStatus.PUBLISHED)
+        .order_by()
+        .values("code")
+        .annotate(versions=Count("version", distinct=True), position=Min("order"), name=Min("name"))
+        .filter(versions=published)
+        .order_by("position", "code")
+    )
+    return [Stage(code=row["code"], name=row["name"]) for row in rows]
+
+
+def _reached(code: str, end: dt.date):
+    return Exists(
+        NodeInstance.objects.filter(
+            project=OuterRef("pk"),
+            definition__code=code,
+            state=NodeState.APPROVED,
+            completed_on__lte=end,
+        )
+    )
+
+
+def funnel_projects(s: Slice) -> QuerySet:
+    """The funnel's projects: those started by the end of the period that follow a
+    process, whatever their status (a lost project also passed the early nodes)."""
+    return projects(s).filter(started_on__lte=s.end, process__isnull=False)
+
+
+def reached_projects(s: Slice, code: str) -> QuerySet:
+    return funnel_projects(s).filter(_reached(code, s.end))
+
+
+@dataclass
+class Funnel:
+    stages: list[Stage]
+    #: Per owner id: projects in the funnel and the share (%) reaching each stage.
+    projects: dict[int, int]
+    shares: dict[int, list[Decimal | None]]
+    #: The mean of the salespeople's shares at each stage.
+    team: list[Decimal | None]
+
+
+def funnel(s: Slice, people_ids: list[int]) -> Funnel:
+    """The share of each salesperson's projects that reached each key node by the end of
+    the period, against the team's average share. Three queries."""
+    stages = key_stages()
+    if not stages:
+        return Funnel(stages=[], projects={}, shares={}, team=[])
+    reached = {f"reached_{i}": _reached(stage.code, s.end) for i, stage in enumerate(stages)}
+    counts = {f"n_{i}": Count("pk", filter=Q(**{f"reached_{i}": True})) for i in range(len(stages))}
+    rows = (
+        funnel_projects(s)
+        .filter(owner__in=people_ids)
+        .alias(**reached)
+        .order_by()
+        .values("owner")
+        .annotate(total=Count("pk"), **counts)
+    )
+    totals: dict[int, int] = {}
+    shares: dict[int, list[Decimal | None]] = {}
+    for row in rows:
+        totals[row["owner"]] = row["total"]
+        shares[row["owner"]] = [_rate(row[f"n_{i}"], row["total"]) for i in range(len(stages))]
+    team = []
+    for i in range(len(stages)):
+        values = [person[i] for person in shares.values() if person[i] is not None]
+        team.append(
+            (sum(values, Decimal(0)) / len(values)).quantize(ONE_PLACE, ROUND_HALF_UP)
+            if values
+            else None
+        )
+    return Funnel(stages=stages, projects=totals, shares=shares, team=team)
+
+
+# --- Stalled projects ----------------------------------------------------------------------
+
+
+def stalled(s: Slice) -> QuerySet:
+    """Stalled projects in the slice, with days at the node and the thresholds
+    (``process/stalls.py``), oldest current node first."""
+    return stalls.stalled_projects(s.viewer, s.today).filter(s.project_q("project__"))
+
+
+def stalled_rows(s: Slice, limit: int = STALLED_ROWS) -> tuple[list, int]:
+    from pathscore.process.selectors import first_rows_and_total
+
+    return first_rows_and_total(stalled(s), limit)
+
+
+# --- Ranking by current score --------------------------------------------------------------
+
+
+def open_period(today: dt.date) -> Period | None:
+    """The open appraisal period covering today, else the latest open one."""
+    periods = Period.objects.filter(state=PeriodState.OPEN)
+    return (
+        periods.filter(starts_on__lte=today, ends_on__gte=today).order_by("-starts_on").first()
+        or periods.order_by("-starts_on").first()
+    )
+
+
+@dataclass
+class Ranked:
+    person: User
+    total: Decimal
+    rank: int
+    #: Frozen totals of the last closed periods, oldest first: (period name, total).
+    history: list[tuple[str, Decimal]]
+
+
+def ranking(s: Slice, people: list[User]) -> tuple[Period | None, list[Ranked]]:
+    """Salespeople by their live score in the open period, best first, each with the
+    frozen totals of their last periods. One ``evaluate`` call for everyone."""
+    period = open_period(s.today)
+    if period is None or not people:
+        return period, []
+    try:
+        scores = engine.evaluate([person.pk for person in people], period, use_cache=False)
+    except ValidationError:
+        # A scorecard naming an indicator the catalogue lacks: the score pages explain it.
+        return period, []
+    frozen_periods = Period.objects.exclude(state=PeriodState.OPEN).order_by("-starts_on", "-pk")
+    history: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    results = (
+        Result.objects.visible_to(s.viewer)
+        .filter(
+            person__in=[person.pk for person in people],
+            period__in=frozen_periods.values("pk")[:SPARKLINE_PERIODS],
+            version=F("period__version"),
+        )
+        .order_by("period__starts_on", "period_id")
+        .values_list("person", "period__name", "total")
+    )
+    for person_id, period_name, total in results:
+        history[person_id].append((period_name, total))
+    by_id = {person.pk: person for person in people}
+    ordered = sorted(scores.values(), key=lambda score: (-score.total, by_id[score.person_id].name))
+    ranked = []
+    for position, score in enumerate(ordered, start=1):
+        # Competition ranking: equal totals share a rank (1, 2, 2, 4).
+        rank = ranked[-1].rank if ranked and ranked[-1].total == score.total else position
+        ranked.append(
+            Ranked(
+                person=by_id[score.person_id],
+                total=score.total,
+                rank=rank,
+                history=history.get(score.person_id, []),
+            )
+        )
+    return period, ranked
+
+
+# --- Project cycle distribution ---------------------------------------------------------
+
+
+def _cycle_bucket() -> Case:
+    """The bucket of ``cycle`` (an annotation: signing date − start date)."""
+    whens = [
+        When(cycle__lte=dt.timedelta(days=high), then=Value(key))
+        for key, _low, high in CYCLE_BUCKETS
+        if high is not None
+    ]
+    return Case(*whens, default=Value(CYCLE_BUCKETS[-1][0]), output_field=CharField())
+
+
+def won_projects(s: Slice) -> QuerySet:
+    """Projects won with a signing date in the period, each with ``cycle`` (days from
+    start to signing) and its ``cycle_bucket``."""
+    return (
+        projects(s)
+        .filter(status=ProjectStatus.WON, signed_on__gte=s.start, signed_on__lte=s.end)
+        .annotate(
+            cycle=ExpressionWrapper(F("signed_on") - F("started_on"), output_field=DurationField())
+        )
+        .annotate(cycle_bucket=_cycle_bucket())
+    )
+
+
+def cycle_distribution(s: Slice) -> dict[str, int]:
+    rows = won_projects(s).order_by().values("cycle_bucket").annotate(n=Count("pk"))
+    found = {row["cycle_bucket"]: row["n"] for row in rows}
+    return {key: found.get(key, 0) for key, _low, _high in CYCLE_BUCKETS}
+
+
+# --- Proposal revisions and adjustment cycle ---------------------------------------------
+
+
+def proposal_documents(s: Slice) -> QuerySet:
+    """Proposals (and technical proposals) of the slice's projects that had a version
+    uploaded in the period."""
+    uploaded = DocumentVersion.objects.filter(document=OuterRef("pk")).filter(
+        catalogue.between("uploaded_at", s.start, s.end)
+    )
+    return (
+        Document.objects.visible_to(s.viewer)
+        .filter(kind__in=PROPOSAL_KINDS)
+        .filter(s.project_q("project__"))
+        .filter(Exists(uploaded))
+    )
+
+
+def documents_with_versions(s: Slice, versions: int) -> QuerySet:
+    documents = proposal_documents(s)
+    if versions >= MOST_VERSIONS:
+        return documents.filter(version_count__gte=MOST_VERSIONS)
+    return documents.filter(version_count=versions)
+
+
+def revision_distribution(s: Slice) -> dict[int, int]:
+    """Proposal documents by their number of versions (1, 2, … ``MOST_VERSIONS``+)."""
+    rows = (
+        proposal_documents(s)
+        .order_by()
+        .values("version_count")
+        .annotate(n=Count("pk"))
+        .values_list("version_count", "n")
+    )
+    counts = dict.fromkeys(range(1, MOST_VERSIONS + 1), 0)
+    for versions, n in rows:
+        if versions:
+            counts[min(versions, MOST_VERSIONS)] += n
+    return counts
+
+
+def proposal_revisions(s: Slice) -> QuerySet:
+    """Revisions (versions after V1) of proposals uploaded in the period, on the slice's
+    projects, each with ``gap``: the time since the previous version."""
+    previous = DocumentVersion.objects.filter(
+        document=OuterRef("document"), number=OuterRef("number") - 1
+    ).values("uploaded_at")[:1]
+    return (
+        crm_selectors.proposal_revisions()
+        .filter(pk__in=DocumentVersion.objects.visible_to(s.viewer).values("pk"))
+        .filter(s.project_q("document__project__"))
+        .filter(catalogue.between("uploaded_at", s.start, s.end))
+        .annotate(previous_at=Subquery(previous))
+        .filter(previous_at__isnull=False)
+        .annotate(
+            gap=ExpressionWrapper(F("uploaded_at") - F("previous_at"), output_field=DurationField())
+        )
+    )
+
+
+@dataclass
+class AdjustmentCycle:
+    #: Average days between proposal versions, per project owner.
+    by_owner: dict[int, Decimal]
+    revisions: dict[int, int]
+    names: dict[int, str]
+    average: Decimal | None
+
+
+def adjustment_cycle(s: Slice) -> AdjustmentCycle:
+    """The proposal adjustment cycle: average days from one proposal version to the next,
+    by the project's owner and for everyone in the slice. One query."""
+    rows = (
+        proposal_revisions(s)
+        .order_by()
+        .values(owner=F("document__project__owner"), name=F("document__project__owner__name"))
+        .annotate(total=Sum("gap"), n=Count("pk"))
+    )
+    by_owner, revisions, names = {}, {}, {}
+    seconds, count = 0.0, 0
+    for row in rows:
+        if row["total"] is None:
+            continue
+        by_owner[row["owner"]] = _days(row["total"].total_seconds(), row["n"])
+        revisions[row["owner"]] = row["n"]
+        names[row["owner"]] = row["name"]
+        seconds += row["total"].total_seconds()
+        count += row["n"]
+    return AdjustmentCycle(
+        by_owner=by_owner, revisions=revisions, names=names, average=_days(seconds, count)
+    )
+
+
+def revised_projects(s: Slice) -> QuerySet:
+    return projects(s).filter(pk__in=proposal_revisions(s).values("document__project"))

@@ -1,0 +1,335 @@
+"""The dashboard and its drill-down pages: who may open them, what each role sees, bad
+filter input, and query counts that do not grow with the team."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from pathscore.core.choices import Role
+from pathscore.core.testing.personas import PASSWORD
+from pathscore.org import services as org_services
+from pathscore.process import services as process_services
+from pathscore.scoring import services as scoring_services
+from tests.crm import factories
+from tests.insights.conftest import build_world, followup
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/insights/"
+
+
+def zh(message: str) -> str:
+    """``message`` as the pages show it: everyone here reads the company default, zh-hans."""
+    with translation.override("zh-hans"):
+        return translation.gettext(message)
+
+
+def chart(response, key: str) -> dict | None:
+    charts = response.context["charts"]
+    return charts[key]
+
+
+def drill(login, user, name, **params):
+    return login(user).get(reverse(f"insights:{name}"), params)
+
+
+def period_of(world) -> dict:
+    """The hand-built company's period (T−13 … T) as query parameters: the default
+    period, this month, would make the figures depend on the day of the month."""
+    return world.slice(None).params()
+
+
+def names(response) -> set[str]:
+    return {getattr(row, "name", None) or str(row) for row in response.context["object_list"]}
+
+
+# --- Access --------------------------------------------------------------------------------
+
+
+def test_anonymous_goes_to_the_login_page(client):
+    response = client.get(DASHBOARD)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_salesperson_is_sent_to_their_score(personas, login):
+    response = login(personas.sales_a).get(DASHBOARD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("scoring:my-score")
+    assert drill(login, personas.sales_a, "projects").status_code == 302
+
+
+@pytest.mark.parametrize("name", ["tech", "auditor", "sysadmin"])
+def test_others_are_refused(personas, login, name):
+    assert login(personas.get(name)).get(DASHBOARD).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["manager_a", "regional_head", "hr", "executive"])
+def test_managers_hr_and_executives_see_it_uncached(personas, login, name):
+    response = login(personas.get(name)).get(DASHBOARD)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_menu_entry_for_managers_only(personas, login):
+    url = reverse("insights:dashboard")
+    assert url.encode() in login(personas.manager_a).get("/").content
+    assert url.encode() in login(personas.executive).get("/").content
+    assert url.encode() not in login(personas.sales_a).get("/").content
+
+
+def test_page_keeps_to_the_csp(world, login):
+    from tests.core.test_security_headers import audit
+
+    result = audit(login(world.personas.manager_a).get(DASHBOARD))
+    assert result.inline_scripts == [] or all(
+        body.startswith("{") for body in result.inline_scripts
+    )  # only json_script data blocks, which never run
+    assert any(src.endswith("/pathscore/dashboard.js") for src in result.external_scripts)
+
+
+# --- What each role sees -------------------------------------------------------------------
+
+
+def test_manager_sees_their_team_only(world, login):
+    response = login(world.personas.manager_a).get(DASHBOARD)
+    content = response.content.decode()
+    assert response.context["kpis"].active_projects == 2
+    for text in ("唐山钢厂改造", world.personas.sales_b.name):
+        assert text not in content
+    heat = chart(response, "heatmap")
+    assert heat["y"] == [world.personas.sales_a.name]
+    funnel = chart(response, "funnel")
+    assert world.personas.sales_b.name not in funnel["categories"]
+    # The department filter offers only their own subtree.
+    offered = {d.pk for d in response.context["form"].fields["department"].queryset}
+    assert offered == {world.personas.team_a.pk}
+
+
+def test_bar_data_matches_the_database(world, login):
+    response = login(world.personas.executive).get(DASHBOARD)
+    nodes = chart(response, "nodes")
+    assert nodes["categories"][:2] == ["首次拜访", "需求分析报告提交"]
+    assert nodes["totals"][:2] == [1, 2]
+    assert world.personas.sales_b.name in chart(response, "heatmap")["y"]
+
+
+def test_drill_down_urls_list_what_the_element_counts(world, login):
+    manager = world.personas.manager_a
+    response = login(manager).get(DASHBOARD)
+    nodes = chart(response, "nodes")
+    assert nodes["categories"][0] == "首次拜访"
+    for series in nodes["series"]:  # one per customer type
+        segment = series["data"][0]
+        listed = login(manager).get(segment["url"])
+        assert listed.status_code == 200
+        assert len(listed.context["object_list"]) == segment["value"]
+        expected = (
+            {"苏州钢厂配电"} if series["name"] == str(world.p2.customer.customer_type) else set()
+        )
+        assert names(listed) == expected
+    cell = next(c for c in chart(response, "heatmap")["data"] if c["value"][2])
+    followups = login(manager).get(cell["url"]).context["object_list"]
+    assert len(followups) == cell["value"][2]
+
+
+def test_kpi_tiles_link_to_their_records(world, login):
+    manager = world.personas.manager_a
+    page = login(manager).get(DASHBOARD, period_of(world))
+    links = page.context["links"]
+    assert names(login(manager).get(links["active"])) == {"南京配网运维", "苏州钢厂配电"}
+    overdue = login(manager).get(links["overdue"]).context["object_list"]
+    assert [node.project for node in overdue] == [world.p2]
+    due = login(manager).get(links["due_soon"]).context["object_list"]
+    assert [node.project for node in due] == [world.p1]
+    approved = login(manager).get(links["approved"]).context["object_list"]
+    assert {(node.project.name, node.on_time) for node in approved} == {
+        ("南京配网运维", True),
+        ("无锡储能", False),
+    }
+    followups = login(manager).get(links["followups"]).context["object_list"]
+    assert len(followups) == page.context["kpis"].followups == 4
+
+
+def test_drill_downs_never_cross_teams(world, login):
+    manager = world.personas.manager_a
+    sales_b = world.personas.sales_b
+    # Asking for another team's salesperson is an unknown value: explained, empty.
+    for name, params in (
+        ("projects", {"owner": sales_b.pk}),
+        ("followups", {"author": sales_b.pk}),
+        ("projects", {"department": world.personas.team_b.pk}),
+    ):
+        response = drill(login, manager, name, **params)
+        assert response.status_code == 200
+        assert list(response.context["object_list"]) == []
+        assert response.context["problems"]
+    everything = drill(login, manager, "projects", set="funnel")
+    assert "唐山钢厂改造" not in names(everything)
+    node = drill(login, manager, "projects", node="requirement-report")
+    assert names(node) == {"南京配网运维"}
+
+
+def test_won_projects_by_cycle_and_proposals_by_versions(world, login):
+    manager = world.personas.manager_a
+    period = period_of(world)
+
+    def listed(**params):
+        return names(drill(login, manager, "projects", **period, **params))
+
+    assert listed(set="won", cycle="181-270") == {"无锡储能"}
+    assert listed(set="won", cycle="0-90") == set()
+    assert listed(set="proposals", versions=3) == {"南京配网运维"}
+    assert listed(set="revised") == {"南京配网运维"}
+
+
+def test_drill_down_exports_the_same_rows(world, login):
+    response = drill(login, world.personas.manager_a, "projects", set="active", export="xlsx")
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    rows = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(rows) == sorted(["南京配网运维", "苏州钢厂配电"])
+
+
+# --- Bad filter input --------------------------------------------------------------------
+
+
+def test_start_after_end_is_refused_with_a_reason(world, login):
+    response = login(world.personas.manager_a).get(
+        DASHBOARD, {"period": "range", "start": "2026-03-10", "end": "2026-03-01"}
+    )
+    assert response.status_code == 200
+    assert "kpis" not in response.context
+    problems = " ".join(response.context["problems"])
+    assert zh("From") in problems and "2026-03-10" in problems and "2026-03-01" in problems
+    assert b'data-testid="filter-problems"' in response.content
+    # The form keeps what was typed.
+    assert b'value="2026-03-10"' in response.content
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"department": "999999"},
+        {"department": "abc"},
+        {"customer_type": "999999"},
+        {"start": "2026-02-31", "period": "range"},
+        {"period": "decade"},
+        {"period": "range", "start": "2020-01-01", "end": "2026-01-01"},
+    ],
+)
+def test_unknown_values_explain_an_empty_result(world, login, params):
+    response = login(world.personas.executive).get(DASHBOARD, params)
+    assert response.status_code == 200
+    assert response.context["problems"]
+    assert "kpis" not in response.context
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("projects", {"versions": "0"}),
+        ("projects", {"cycle": "forever"}),
+        ("projects", {"owner": "x"}),
+        ("followups", {"week": "not-a-date"}),
+        ("nodes", {"kind": "everything"}),
+    ],
+)
+def test_drill_down_bad_values(world, login, name, params):
+    response = drill(login, world.personas.executive, name, **params)
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == []
+    assert response.context["problems"]
+
+
+def test_unknown_node_code_lists_nothing(world, login):
+    response = drill(login, world.personas.executive, "projects", node="no-such-node")
+    assert response.status_code == 200 and list(response.context["object_list"]) == []
+
+
+def test_labels_in_the_viewers_language(world, login):
+    response = login(world.personas.manager_a).get(DASHBOARD)
+    assert zh("Team dashboard").encode() in response.content
+    assert chart(response, "funnel")["categories"][0] == zh("Team average")
+
+
+# --- Query counts --------------------------------------------------------------------------
+
+
+def add_salespeople(personas, count: int, start: int = 0):
+    for i in range(start, start + count):
+        person = org_services.user_create(
+            username=f"extra_{i}",
+            name=f"新人{i}",
+            password=PASSWORD,
+            roles=[Role.SALESPERSON],
+            department=personas.team_a,
+            validate_password_strength=False,
+        )
+        project = factories.project(person, name=f"额外项目{i}")
+        process_services.process_start(project=project)
+        followup(person, project, project.started_on + dt.timedelta(days=55))
+
+
+def open_period(personas):
+    today = timezone.localdate()
+    return scoring_services.period_create(
+        actor=personas.hr,
+        kind="custom",
+        starts_on=today - dt.timedelta(days=20),
+        ends_on=today + dt.timedelta(days=10),
+        name="测试期",
+    )
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+DRILL_URLS = [
+    "/insights/projects/?set=active",
+    "/insights/projects/?set=funnel&reached=first-visit",
+    "/insights/projects/?set=won",
+    "/insights/followups/",
+    "/insights/nodes/?kind=overdue",
+    "/insights/nodes/?kind=approved",
+]
+
+
+@pytest.mark.parametrize("viewer", ["manager_a", "executive"])
+def test_query_count_does_not_grow_with_the_team(
+    personas, login, viewer, django_assert_max_num_queries
+):
+    build_world(personas)
+    open_period(personas)
+    add_salespeople(personas, 2)
+    client = login(personas.get(viewer))
+    client.get(DASHBOARD)  # warm per-process caches (content types, options)
+    small = {url: count_queries(client, url) for url in [DASHBOARD, *DRILL_URLS]}
+    add_salespeople(personas, 4, start=2)
+    large = {url: count_queries(client, url) for url in [DASHBOARD, *DRILL_URLS]}
+    assert large == small
+    assert small[DASHBOARD] <= 60
+    with django_assert_max_num_queries(small[DASHBOARD]):
+        client.get(DASHBOARD)
+
+
+def test_ranking_uses_live_scores(personas, login):
+    world = build_world(personas)
+    open_period(personas)
+    response = login(world.personas.manager_a).get(DASHBOARD)
+    ranked = response.context["ranked"]
+    assert response.context["period"].name == "测试期"
+    assert [item["row"].person.username for item in ranked] == ["sales_a"]
+    assert json.dumps([str(item["row"].total) for item in ranked])
