@@ -150,22 +150,24 @@ def followup_count_evidence(person, start, end, params):
     )
 
 
-def _doer():
+def node_doer():
     """A node's doer: who submitted it, or (never submitted) the project's owner."""
     return Coalesce("submitted_by", "project__owner")
 
 
-def _nodes_due(start, end):
+def nodes_due(start, end):
+    """Nodes due in the period (skipped ones do not count), each annotated with its
+    ``doer``: the base of the node completion rate and of the node completion report."""
     return (
         NodeInstance.objects.filter(_on("planned_due", start, end))
         .exclude(state=NodeState.SKIPPED)
-        .annotate(doer=_doer())
+        .annotate(doer=node_doer())
     )
 
 
 def node_completion_rate(person_ids, start, end, params):
     rows = (
-        _nodes_due(start, end)
+        nodes_due(start, end)
         .filter(doer__in=person_ids)
         .order_by()
         .values("doer")
@@ -176,7 +178,7 @@ def node_completion_rate(person_ids, start, end, params):
 
 def node_completion_rate_evidence(person, start, end, params):
     return (
-        _nodes_due(start, end)
+        nodes_due(start, end)
         .filter(doer=person.pk)
         .annotate(
             done=Case(
@@ -231,7 +233,7 @@ def _conversions(end, params):
     )
     return NodeInstance.objects.filter(
         definition__code=from_code, state=NodeState.APPROVED, completed_on__lte=end
-    ).annotate(doer=_doer(), converted=Exists(reached))
+    ).annotate(doer=node_doer(), converted=Exists(reached))
 
 
 def stage_conversion_rate(person_ids, start, end, params):
@@ -494,7 +496,10 @@ def terms_agreed_rate_evidence(person, start, end, params):
 
 
 def _required_attendances(start, end):
-    return Attendance.objects.filter(required=True).filter(_on("session__held_on", start, end))
+    """Required attendances of sessions held in the period — up to today: a session still
+    to come is not missed yet."""
+    held_by = min(end, timezone.localdate())
+    return Attendance.objects.filter(required=True).filter(_on("session__held_on", start, held_by))
 
 
 def training_participation_rate(person_ids, start, end, params):
@@ -783,6 +788,7 @@ INDICATORS = [
         ),
         compute=customer_feedback_rating,
         evidence=customer_feedback_rating_evidence,
+        not_applicable_without=_("No customer feedback on the person was recorded in the period."),
     ),
     Indicator(
         code="quality_score",
@@ -822,6 +828,7 @@ INDICATORS = [
         ),
         compute=training_participation_rate,
         evidence=training_participation_rate_evidence,
+        not_applicable_without=_("No training was required of the person in the period."),
     ),
     Indicator(
         code="initiative",

@@ -430,7 +430,8 @@ def test_customer_feedback_rating_is_scaled_to_100(personas, period):
     rate(personas.sales_b, 2, 3)
     people = [personas.sales_a, personas.sales_b, personas.hr]
     # sales_a: (4.5 + 3.5) / 2 = 4 of 5 → 80; sales_b: 2.5 of 5 → 50.
-    assert values("customer_feedback_rating", people, period) == d(80, 50, 0)
+    # Nobody asked a customer about HR: not applicable rather than 0.
+    assert values("customer_feedback_rating", people, period) == [Decimal(80), Decimal(50), None]
 
 
 def test_terms_agreed_rate(personas, period):
@@ -469,7 +470,16 @@ def test_training_participation_rate(personas, period):
     attend(sessions[1], personas.sales_b, True, required=False)
     attend(sessions[2], personas.sales_b, True)
     people = [personas.sales_a, personas.sales_b, personas.hr]
-    assert values("training_participation_rate", people, period) == d(50, 0, 0)
+    # HR had no required session: not applicable rather than 0. A required session still
+    # to come is not missed yet.
+    assert values("training_participation_rate", people, period) == [
+        Decimal(50),
+        Decimal(0),
+        None,
+    ]
+    upcoming = TrainingSession.objects.create(course=course, held_on=today + dt.timedelta(days=3))
+    attend(upcoming, personas.sales_a, False)
+    assert values("training_participation_rate", people, period)[0] == Decimal(50)
     evidence = get("training_participation_rate").evidence(personas.sales_b, *period, {})
     assert [a.attended for a in evidence] == [False]
 
