@@ -73,6 +73,12 @@ def xlsx_response(table_class, rows: Iterable, filename: str, sheet: str = "Shee
     worksheet = workbook.create_sheet(title=sheet[:31])
     for line in table_rows(table_class, rows):
         worksheet.append(line)
+    return workbook_response(workbook, filename)
+
+
+def workbook_response(workbook, filename: str) -> FileResponse:
+    """Send a (write-only) openpyxl workbook as an .xlsx attachment, streamed from a
+    temporary file so memory stays flat however many rows it holds."""
     # FileResponse closes (and so deletes) the temporary file once it has been sent.
     handle = tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(handle)

@@ -59,6 +59,9 @@ def retry_after(action: str, key: str, *, now: float | None = None) -> int | Non
     except ValueError:  # expired between add() and incr()
         cache.set(cache_key, 1, timeout=rate.seconds + 1)
         attempts = 1
+    # The database cache's incr() rewrites the row with the default timeout; keep the
+    # counter alive for its whole window.
+    cache.touch(cache_key, timeout=rate.seconds + 1)
     if attempts <= rate.count:
         return None
     return max(1, int((window + 1) * rate.seconds - now))

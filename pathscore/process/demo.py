@@ -41,8 +41,27 @@ from pathscore.process.models import (
     Submission,
 )
 
-#: How fast an owner works, as a multiple of each node's allowed days.
-PACES = (0.7, 0.85, 0.95, 1.0, 1.1, 1.25, 1.5)
+#: How much a kind of node tends to run late, relative to the owner's usual punctuality:
+#: proposals and the technical assessments wait on the technical team and the customer's
+#: decision, negotiations on the customer's lawyers; a first visit rarely slips.
+KIND_LATENESS = {
+    "first-visit": 0.4,
+    "site-survey": 0.8,
+    "requirement-report": 0.9,
+    "pv-capacity": 1.6,
+    "storage-assessment": 1.6,
+    "proposal-demo": 1.8,
+    "feedback-handling": 0.9,
+    "contract-negotiation": 1.5,
+    "contract-signing": 0.8,
+}
+#: The share of its allowed days an on-time node takes, and the least a late one takes.
+ON_TIME_SHARE = (0.55, 0.95)
+LATE_STRETCH = (1.15, 1.6)
+#: The most days beyond its usual length a late node waits for the customer.
+LONGEST_HOLD_UP = 80
+#: Delay reasons for a node held up for weeks: the customer's side, or outside events.
+LONG_DELAY_CATEGORIES = ("customer-decision", "customer-budget", "customer-data", "policy")
 #: The automation rules were introduced this many days ago: events before that had none.
 RULES_INTRODUCED_DAYS_AGO = {"node_approved": 240, "document_feedback": 240, "customer_need": 40}
 
@@ -125,6 +144,28 @@ class _Story:
             o.code: o for o in Option.objects.filter(kind=bundled.TASK_KIND, is_active=True)
         }
         self.approved_requirement_reports: list[tuple[NodeInstance, dt.datetime]] = []
+        self.punctuality = self._punctuality(ctx.shared.get("salespeople", []))
+
+    def _punctuality(self, salespeople) -> dict[int, float]:
+        """Each salesperson's chance of finishing a node of average difficulty on time:
+        experience helps; two people carry more projects than they can handle this year."""
+        rng = self.rng
+        profile = {}
+        for person in salespeople:
+            years = (self.today - person.hire_date).days / 365 if person.hire_date else 2
+            profile[person.pk] = min(0.96, 0.8 + 0.03 * min(years, 5) + rng.uniform(-0.05, 0.05))
+        for person in rng.sample(salespeople, k=min(2, len(salespeople))):
+            profile[person.pk] -= 0.35
+        return profile
+
+    def late_nodes(self, owner, codes: list[str]) -> set[int]:
+        """Which of a project's nodes its owner will finish late."""
+        slack = 1 - self.punctuality.get(owner.pk, 0.75)
+        return {
+            index
+            for index, code in enumerate(codes)
+            if self.rng.random() < slack * KIND_LATENESS.get(code, 1.0)
+        }
 
     def manager_of(self, owner):
         return self.managers.get(owner.department_id) or self.director
@@ -254,10 +295,16 @@ def _reviewer(story: _Story, node: NodeInstance, owner):
     return story.manager_of(owner)
 
 
-def _give_reason(story: _Story, node, owner, day: dt.date, *, decide_on: dt.date | None):
-    """The owner explains the delay; the manager decides on ``decide_on`` (or not yet)."""
+def _give_reason(
+    story: _Story, node, owner, day: dt.date, *, decide_on: dt.date | None, long: bool = False
+):
+    """The owner explains the delay; the manager decides on ``decide_on`` (or not yet).
+    A ``long`` delay (weeks) is the customer's or the outside world's doing."""
     rng = story.rng
-    category = rng.choice(story.categories)
+    categories = story.categories
+    if long:
+        categories = [c for c in categories if c.code in LONG_DELAY_CATEGORIES] or categories
+    category = rng.choice(categories)
     reason = services.delay_reason_give(
         node=node,
         user=owner,
@@ -308,6 +355,40 @@ def _move_on(project: Project, node: NodeInstance, following, day: dt.date) -> N
     ProjectProcess.objects.filter(project=project).update(current_since=day)
 
 
+def _work(story: _Story, due_days: int, late: bool) -> int:
+    """Days from a node's start to its submission: within its allowed days, or beyond."""
+    share = story.rng.uniform(*(LATE_STRETCH if late else ON_TIME_SHARE))
+    return max(1, round(due_days * share))
+
+
+def _work_to_plan(story: _Story, nodes: list, index: int, start: dt.date, plan: dict) -> int:
+    """Days to spend on an active project's node so that it reaches its current node when
+    planned: on-time nodes take their usual share of the allowed days, and the late ones
+    absorb whatever else the project waited (a customer's budget round, a long
+    negotiation). A young project squeezes its nodes instead. Reviews take a day or two
+    each."""
+    rng = story.rng
+    remaining = range(index, plan["stop_at"])
+    due = nodes[index].definition.due_days
+    left = (plan["target_end"] - start).days - 2 * len(remaining)
+    usual = sum(_usual_days(nodes[i].definition.due_days, i in plan["late"]) for i in remaining)
+    spare = left - usual
+    if index in plan["late"]:
+        late_days = sum(nodes[i].definition.due_days for i in remaining if i in plan["late"])
+        work = _usual_days(due, True) + max(0, spare) * due / late_days
+        return max(1, round(work * rng.uniform(0.9, 1.1)))
+    work = due * rng.uniform(*ON_TIME_SHARE)
+    if spare < 0:
+        all_days = sum(nodes[i].definition.due_days for i in remaining) or 1
+        work = min(work, due * max(left, 0) / all_days)
+    return max(1, round(work))
+
+
+def _usual_days(due_days: int, late: bool) -> float:
+    low, high = LATE_STRETCH if late else ON_TIME_SHARE
+    return due_days * (low + high) / 2
+
+
 def _walk(story: _Story, project: Project, plan: dict) -> None:
     """Play the project's path from its start: each node worked on for a while, submitted,
     sometimes returned, approved; stop where the project stands today."""
@@ -333,16 +414,14 @@ def _walk(story: _Story, project: Project, plan: dict) -> None:
             NodeInstance.objects.filter(pk=node.pk).update(completed_on=skipped_on)
             _move_on(project, node, following, skipped_on)
             continue
-        pace = plan["pace"]
-        if plan.get("target_end") and index < plan["stop_at"]:
-            # Keep to the plan: the nodes still to finish share the days left (reviews
-            # take a day or two each), so the current node starts when it should.
-            remaining = sum(n.definition.due_days for n in nodes[index : plan["stop_at"]]) or 1
-            left = (plan["target_end"] - start).days - 2 * (plan["stop_at"] - index)
-            pace = max(0.5, min(3.5, left / remaining))
-            work = max(1, round(node.definition.due_days * pace * rng.uniform(0.85, 1.15)))
+        late = index in plan["late"]
+        if plan.get("target_end"):
+            work = _work_to_plan(story, nodes, index, start, plan)
+        elif plan.get("pace"):
+            # A won project: it moved briskly to the signing.
+            work = max(2, round(node.definition.due_days * plan["pace"] * rng.uniform(0.6, 1.35)))
         else:
-            work = max(2, round(node.definition.due_days * pace * rng.uniform(0.6, 1.35)))
+            work = _work(story, node.definition.due_days, late)
         submit_day = start + dt.timedelta(days=work)
         review_days = rng.randint(1, 3)
         if submit_day + dt.timedelta(days=review_days) > deadline:
@@ -352,13 +431,25 @@ def _walk(story: _Story, project: Project, plan: dict) -> None:
             else:
                 _leave_current(story, node, owner, start, plan)
                 return
-        late = node.planned_due is not None and submit_day > node.planned_due
-        if late and rng.random() < 0.7:
+        days_late = (submit_day - node.planned_due).days if node.planned_due else 0
+        if days_late > 0 and rng.random() < 0.7:
             given = min(node.planned_due + dt.timedelta(days=rng.randint(1, 3)), submit_day)
             decide_on = min(given + dt.timedelta(days=rng.randint(1, 4)), today)
             undecided = (today - given).days < 10 and rng.random() < 0.5
-            _give_reason(story, node, owner, given, decide_on=None if undecided else decide_on)
-        returned = rng.random() < 0.15 and submit_day + dt.timedelta(days=6) < deadline
+            _give_reason(
+                story,
+                node,
+                owner,
+                given,
+                decide_on=None if undecided else decide_on,
+                long=days_late > 20,
+            )
+        # A returned submission comes back within a week; an on-time node only when the
+        # owner submitted early enough to fix it before the due date.
+        room = node.planned_due is None or submit_day + dt.timedelta(days=5) <= node.planned_due
+        returned = (
+            rng.random() < 0.15 and submit_day + dt.timedelta(days=6) < deadline and (late or room)
+        )
         _submit(story, node, owner, submit_day)
         if returned:
             services.review_return(
@@ -405,14 +496,24 @@ def _leave_current(story: _Story, node, owner, start: dt.date, plan: dict) -> No
         _give_reason(story, node, owner, given, decide_on=None if pending else decide_on)
 
 
-def _plan(story: _Story, project: Project, days: list[int], stuck: bool) -> dict:
-    """How far a project got, given its nodes' allowed days: won ones to the signing, lost
-    and paused ones stopped midway, active ones at a node fitting their age (a few stuck
-    at an early node for far too long), never past the last node while active."""
+def _plan(story: _Story, project: Project, nodes: list[tuple[str, int]], stuck: bool) -> dict:
+    """How far a project got, given its nodes' codes and allowed days, and which nodes its
+    owner finished late: won ones went to the signing, lost and paused ones stopped
+    midway, active ones stand at a node fitting their age (a few stuck at an early node
+    for far too long), never past the last node while active."""
     rng, today = story.rng, story.today
+    codes = [code for code, _days in nodes]
+    days = [due_days for _code, due_days in nodes]
     age = (today - project.started_on).days
     total = sum(days) or 1
-    plan = {"status": project.status, "finish": False, "deadline": today, "stop_at": len(days)}
+    late = story.late_nodes(project.owner, codes)
+    plan = {
+        "status": project.status,
+        "finish": False,
+        "deadline": today,
+        "stop_at": len(days),
+        "late": late,
+    }
     if project.category.code == "new-energy" and rng.random() < 0.4:
         plan["skip"] = "storage-assessment"
     if project.status == ProjectStatus.WON:
@@ -423,21 +524,38 @@ def _plan(story: _Story, project: Project, days: list[int], stuck: bool) -> dict
         )
         return plan
     if project.status in (ProjectStatus.LOST, ProjectStatus.PAUSED):
-        plan.update(stop_at=rng.randint(1, 3), pace=rng.choice(PACES))
+        plan.update(stop_at=rng.randint(1, 3))
         return plan
     if stuck:
-        plan.update(stop_at=rng.randint(1, 2), pace=0.8, stuck=True)
+        plan.update(stop_at=rng.randint(1, 2), stuck=True)
         return plan
-    # Where it stands: as far along as a steady owner would be at its age (customers set
-    # the pace: nodes often take longer than allowed), at its current node for a few days
-    # to a few weeks.
+    # Where it stands: as far along as its age allows at the owner's usual pace, held up
+    # now and then by the customer (older projects more), at its current node for a few
+    # days to a few weeks.
     at_current = rng.randint(1, 18)
-    steady = rng.uniform(0.8, 1.3) if age < 90 else rng.uniform(1.0, 2.4)
+    budget = age - at_current
+    tempo = rng.uniform(0.9, 1.2) if age < 90 else rng.uniform(1.1, 1.7)
+
+    def cost(stop: int) -> float:
+        return sum(_usual_days(days[i], i in late) + 2 for i in range(stop))
+
     stop_at = 0
     for index in range(1, len(days)):
-        if sum(days[:index]) * steady <= age - at_current:
+        if cost(index) * tempo <= budget:
             stop_at = index
-    plan.update(stop_at=stop_at, pace=steady, target_end=today - dt.timedelta(days=at_current))
+    # The weeks the project waited went somewhere: to nodes that wait on others (each
+    # held up a few weeks at most), and what is left to the current node.
+    spare = budget - cost(stop_at)
+    candidates = [i for i in range(stop_at) if i not in late]
+    while candidates and spare > LONGEST_HOLD_UP * len(late & set(range(stop_at))):
+        weights = [KIND_LATENESS.get(codes[i], 1.0) ** 2 for i in candidates]
+        chosen = rng.choices(candidates, weights=weights)[0]
+        late.add(chosen)
+        candidates.remove(chosen)
+        spare -= _usual_days(days[chosen], True) - _usual_days(days[chosen], False)
+    held = len(late & set(range(stop_at)))
+    at_current += max(0, round(spare - LONGEST_HOLD_UP * held))
+    plan.update(stop_at=stop_at, target_end=today - dt.timedelta(days=at_current))
     return plan
 
 
@@ -635,8 +753,8 @@ def load(ctx) -> None:
         process = services.process_start(project=project)
         if process is None:
             continue
-        days = list(process.version.nodes.order_by("order").values_list("due_days", flat=True))
-        _walk(story, project, _plan(story, project, days, project.pk in stuck))
+        nodes = list(process.version.nodes.order_by("order").values_list("code", "due_days"))
+        _walk(story, project, _plan(story, project, nodes, project.pk in stuck))
     _tasks(story, rules, projects)
     admin = ctx.shared["admin"]
     rule_ids = [rule.pk for rule in rules.values()]

@@ -11,4 +11,7 @@ class ScoringConfig(AppConfig):
         from pathscore.scoring import (
             catalogue,  # noqa: F401  (registers the indicators)
             navigation,  # noqa: F401  (menu entries)
+            notifications,
         )
+
+        notifications.connect()

@@ -1,16 +1,25 @@
 """Filtersets of the evaluation: one section per part, each appended by its author."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.filtersets import DepartmentSubtreeFilter, ScopedFilterSet
 from pathscore.org.models import Department, User
-from pathscore.scoring.choices import RatingSource, ScorecardStatus
+from pathscore.scoring.choices import (
+    AppealState,
+    PeriodKind,
+    PeriodState,
+    RatingSource,
+    ScorecardStatus,
+)
 from pathscore.scoring.models import (
+    Appeal,
     Commendation,
     CustomerRating,
+    Period,
     QualityRating,
+    Result,
     Scorecard,
     TrainingCourse,
     TrainingSession,
@@ -74,3 +83,51 @@ class CommendationFilterSet(_PersonRecordFilterSet):
     class Meta:
         model = Commendation
         fields = ["person", "department", "since", "until"]
+
+
+# --- Periods, results and appeals ------------------------------------------------------------
+
+
+class PeriodFilterSet(ScopedFilterSet):
+    state = django_filters.ChoiceFilter(choices=PeriodState.choices, label=_("State"))
+    kind = django_filters.ChoiceFilter(choices=PeriodKind.choices, label=_("Kind"))
+
+    class Meta:
+        model = Period
+        fields = ["state", "kind"]
+
+
+class ResultFilterSet(ScopedFilterSet):
+    period = django_filters.ModelChoiceFilter(queryset=Period.objects.all(), label=_("Period"))
+    person = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Person"))
+    #: The team the person belonged to when the period closed, with its subtree.
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.all(), method="in_department", label=_("Department")
+    )
+    version = django_filters.NumberFilter(label=_("Version"))
+    current = django_filters.BooleanFilter(method="current_version", label=_("Current version"))
+
+    class Meta:
+        model = Result
+        fields = ["period", "person", "department", "version", "current"]
+
+    def in_department(self, queryset, name, value):
+        return queryset.filter(department__path__startswith=value.path)
+
+    def current_version(self, queryset, name, value):
+        current = Q(version=F("period__version"))
+        return queryset.filter(current) if value else queryset.exclude(current)
+
+
+class AppealFilterSet(ScopedFilterSet):
+    state = django_filters.ChoiceFilter(choices=AppealState.choices, label=_("State"))
+    period = django_filters.ModelChoiceFilter(
+        field_name="result__period", queryset=Period.objects.all(), label=_("Period")
+    )
+    person = django_filters.ModelChoiceFilter(
+        field_name="result__person", queryset=User.objects.all(), label=_("Person")
+    )
+
+    class Meta:
+        model = Appeal
+        fields = ["state", "period", "person"]

@@ -7,6 +7,7 @@ from decimal import Decimal as _Decimal  # noqa: E402
 
 from django import forms as _forms  # noqa: E402
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pathscore.core.choices import Role as _Role  # noqa: E402
 from pathscore.org.models import Department as _Department  # noqa: E402
@@ -297,3 +298,160 @@ class CommendationForm(_forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = _people_managed_by(user)
         self.fields["period"].queryset = Period.objects.all()
+
+
+# --- Appraisal periods and the responses to a result -----------------------------------------
+
+from pathscore.scoring.choices import PeriodKind as _PeriodKind  # noqa: E402
+
+_BOUND_HELP = _("Adjustments may change a score by at most this many points in all, up or down.")
+
+
+class PeriodForm(_forms.Form):
+    """A new appraisal period: for a month or a quarter any day inside it (its first and
+    last days follow); for a custom range its first and last days."""
+
+    kind = _forms.ChoiceField(
+        label=_("Kind"), choices=_PeriodKind.choices, initial=_PeriodKind.QUARTER
+    )
+    starts_on = _forms.DateField(
+        label=pgettext_lazy("appraisal period", "Day"),
+        widget=_forms.DateInput(),
+        help_text=_("Any day in the month or quarter; for a custom range, its first day."),
+    )
+    ends_on = _forms.DateField(
+        label=pgettext_lazy("appraisal period", "Last day"),
+        required=False,
+        widget=_forms.DateInput(attrs={"data-show-if": "kind=custom"}),
+        help_text=_("Only for a custom range."),
+    )
+    name = _forms.CharField(
+        label=_("Name"),
+        max_length=60,
+        required=False,
+        help_text=_("Leave it empty for the usual name, such as 2026 Q3 or 2026-07."),
+    )
+    adjustment_bound = _forms.DecimalField(
+        label=_("Adjustment bound (points)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        initial=_Decimal("10"),
+        help_text=_BOUND_HELP,
+    )
+    appeal_days = _forms.IntegerField(
+        label=_("Days to appeal after closing"), min_value=0, max_value=365, initial=7
+    )
+
+
+class PeriodEditForm(_forms.Form):
+    """An open period's name, bound and appeal days (and the last day of a custom range)."""
+
+    name = _forms.CharField(label=_("Name"), max_length=60)
+    ends_on = _forms.DateField(
+        label=pgettext_lazy("appraisal period", "Last day"), widget=_forms.DateInput()
+    )
+    adjustment_bound = PeriodForm.base_fields["adjustment_bound"]
+    appeal_days = PeriodForm.base_fields["appeal_days"]
+
+    def __init__(self, *args, period, **kwargs):
+        super().__init__(*args, **kwargs)
+        if period.kind != _PeriodKind.CUSTOM:
+            # A month or a quarter always ends on its last day.
+            self.fields["ends_on"].disabled = True
+            self.fields["ends_on"].help_text = _("A month or a quarter ends on its last day.")
+
+
+class NewVersionForm(_forms.Form):
+    reason = _forms.CharField(
+        label=_("Reason for the new version"),
+        max_length=300,
+        widget=_forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give a reason for the new version.")},
+    )
+
+
+class AppealForm(_forms.Form):
+    reason = _forms.CharField(
+        label=_("Why do you appeal?"),
+        widget=_forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say why you appeal.")},
+        help_text=_("Name the indicators and records you believe are wrong, and why."),
+    )
+
+
+class AdjustmentForm(_forms.Form):
+    """Change the total by ± points, or override one indicator's automatic points."""
+
+    TOTAL, INDICATOR = "total", "indicator"
+
+    target = _forms.ChoiceField(
+        label=_("What to adjust"),
+        choices=[
+            (TOTAL, _("The total: add or take away points")),
+            (INDICATOR, _("One indicator: replace its points")),
+        ],
+        initial=TOTAL,
+    )
+    indicator = _forms.ChoiceField(
+        label=_("Indicator"),
+        required=False,
+        choices=(),
+        widget=_forms.Select(attrs={"data-show-if": "target=indicator"}),
+    )
+    points = _forms.DecimalField(
+        label=_("Points"),
+        max_digits=6,
+        decimal_places=2,
+        help_text=_(
+            "For the total: the change, such as 3 or -2.5. For an indicator: its new points, 0–100."
+        ),
+    )
+    reason = _forms.CharField(
+        label=_("Reason"),
+        widget=_forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give a reason for the adjustment.")},
+    )
+
+    def __init__(self, *args, indicators, **kwargs):
+        """``indicators``: ``(code, label)`` pairs of the result's items."""
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [("", "---------"), *indicators]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("target") == self.INDICATOR:
+            if not data.get("indicator"):
+                self.add_error("indicator", _("Choose the indicator whose points you replace."))
+        else:
+            data["indicator"] = ""
+        return data
+
+
+class AppealResolutionForm(_forms.Form):
+    UPHOLD, REJECT = "uphold", "reject"
+
+    decision = _forms.ChoiceField(
+        label=pgettext_lazy("appeal", "Decision"),
+        choices=[
+            ("", "---------"),
+            (UPHOLD, _("Uphold the appeal")),
+            (REJECT, _("Reject the appeal")),
+        ],
+        error_messages={"required": _("Uphold or reject the appeal.")},
+    )
+    points = _forms.DecimalField(
+        label=_("Adjustment (± points)"),
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        widget=_forms.NumberInput(attrs={"data-show-if": "decision=uphold", "step": "0.01"}),
+        help_text=_("Optional, when you uphold: the change to the total, within the bound."),
+    )
+    resolution = _forms.CharField(
+        label=_("Resolution"),
+        widget=_forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say how the appeal was resolved.")},
+        help_text=_("The person reads this with the outcome."),
+    )

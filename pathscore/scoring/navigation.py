@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.choices import Role
-from pathscore.core.navigation import NavItem, register_nav
+from pathscore.core.navigation import HomePanel, NavItem, register_nav, register_panel
 
 # --- Scorecards and ratings, training, commendations (HR admin) ------------------------------
 
@@ -50,5 +50,57 @@ register_nav(
         icon="bi-speedometer2",
         order=80,
         roles=frozenset({Role.SALESPERSON}),
+    ),
+)
+
+
+# --- Running appraisal periods: the period pages, appeals -------------------------------------
+
+
+def _sees_team_scores(scope) -> bool:
+    return scope.sees_all_records or scope.is_manager
+
+
+def _resolves_appeals(scope) -> bool:
+    return scope.has_role(Role.HR_ADMIN) or scope.is_manager
+
+
+def _appeals_panel(*, request, scope=None):
+    """Open appeals the viewer can resolve, the oldest first; no panel when there are none."""
+    from pathscore.scoring import selectors
+
+    appeals = selectors.appeals_waiting_for(request.user)
+    total = appeals.count()
+    if not total:
+        return None
+    first = appeals.select_related("result__person", "result__period").order_by("submitted_at")
+    return {"appeals": list(first[:5]), "total": total}
+
+
+register_nav(
+    NavItem(
+        key="periods",
+        label=_("Appraisal periods"),
+        url_name="scoring:period-list",
+        icon="bi-calendar-range",
+        order=81,
+        when=_sees_team_scores,
+    ),
+    NavItem(
+        key="appeals",
+        label=_("Appeals"),
+        url_name="scoring:appeal-list",
+        icon="bi-chat-square-quote",
+        order=83,
+        when=_resolves_appeals,
+    ),
+)
+register_panel(
+    HomePanel(
+        key="appeals-waiting",
+        template="scoring/periods/_appeals_panel.html",
+        context=_appeals_panel,
+        order=9,
+        when=_resolves_appeals,
     ),
 )

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathscore.core.choices import Role
+from pathscore.core.events import publish
 from pathscore.core.scoping import scope_for
-from pathscore.scoring import engine, rules
+from pathscore.scoring import engine, events, rules
 from pathscore.scoring import indicators as indicator_registry
 from pathscore.scoring.choices import (
     AppealState,
@@ -1033,6 +1034,9 @@ def period_close(*, period: Period, actor) -> Period:
         _rank_in_teams(results)
         Result.objects.bulk_create(results)
         transaction.on_commit(lambda: engine.invalidate_live(period))
+        publish(
+            events.PERIOD_CLOSED, period_id=period.pk, version=period.version, actor_id=actor.pk
+        )
     return period
 
 
@@ -1202,9 +1206,11 @@ def appeal_submit(*, result: Result, person, reason: str) -> Appeal:
             raise ValidationError(_("Your appeal is already open."), code="appeal_open")
         try:
             with transaction.atomic():
-                return Appeal.objects.create(result=fresh, reason=reason)
+                appeal = Appeal.objects.create(result=fresh, reason=reason)
         except IntegrityError:
             raise ValidationError(_("Your appeal is already open."), code="appeal_open") from None
+        publish(events.APPEAL_SUBMITTED, appeal_id=appeal.pk, actor_id=person.pk)
+    return appeal
 
 
 def appeal_resolve(
@@ -1237,6 +1243,7 @@ def appeal_resolve(
             _apply_adjustment(
                 fresh, actor=actor, points=points, reason=resolution, indicator=indicator
             )
+        publish(events.APPEAL_RESOLVED, appeal_id=appeal.pk, actor_id=actor.pk)
     appeal.refresh_from_db()
     return appeal
 
@@ -1265,6 +1272,12 @@ def period_publish(*, period: Period, actor) -> Period:
             state=PeriodState.PUBLISHED,
             published_at=timezone.now(),
             published_by=actor,
+        )
+        publish(
+            events.PERIOD_PUBLISHED,
+            period_id=period.pk,
+            version=period.version,
+            actor_id=actor.pk,
         )
     return period
 

@@ -1,6 +1,6 @@
 """The evaluation's URLs: each views module declares its own patterns."""
 
-from pathscore.scoring.views import activities, scorecards, scores
+from pathscore.scoring.views import activities, periods, reports, scorecards, scores, suggestions
 
 app_name = "scoring"
 
@@ -8,4 +8,7 @@ urlpatterns = [
     *scorecards.urlpatterns,
     *activities.urlpatterns,
     *scores.urlpatterns,
+    *periods.urlpatterns,
+    *reports.urlpatterns,
+    *suggestions.urlpatterns,
 ]

@@ -298,7 +298,7 @@ def test_an_indicator_with_nothing_to_measure_is_shown_as_not_applicable(
     response = login(personas.sales_a).get(score_url(period, personas.sales_a))
     body = response.content.decode()
     assert 'data-testid="not-applicable-feedback_relay_time"' in body
-    assert "No customer feedback passed on in the period." in body
+    assert 'data-testid="why-not-applicable-feedback_relay_time"' in body
     score = response.context["score"]
     relay = next(i for i in score["items"] if i["indicator"] == "feedback_relay_time")
     assert relay["points"] is None and relay["value"] is None

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -310,7 +310,8 @@ class NodeActionView(LoginRequiredMixin, View):
         apply_validation_error(form, error)
 
     def get(self, request, pk, **kwargs):
-        return redirect(reverse("process:node-detail", args=[pk]))
+        # Back to the node's page — after the same scoping, so a foreign node is a 404.
+        return redirect(node_url(_node_or_404(request, pk)))
 
     def post(self, request, pk, **kwargs):
         node = _node_or_404(request, pk)

@@ -23,3 +23,17 @@ def _register_admin(router):
 
 
 _registrations.append(_register_admin)
+
+
+# --- Periods, results and appeals --------------------------------------------------------------
+
+
+def _register_periods(router):
+    from pathscore.scoring.api import views_periods as v
+
+    router.register("periods", v.PeriodViewSet, basename="period")
+    router.register("results", v.ResultViewSet, basename="result")
+    router.register("appeals", v.AppealViewSet, basename="appeal")
+
+
+_registrations.append(_register_periods)
