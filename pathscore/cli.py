@@ -1,4 +1,5 @@
-"""The ``pathscore`` command: demo, serve, migrate, createadmin, worker, seed, manage.
+"""The ``pathscore`` command: demo, serve, migrate, createadmin, worker, seed, backup, restore,
+manage.
 
 Each subcommand wraps Django's management commands so an operator never needs to know
 ``manage.py``. A broken ``PATHSCORE_*`` variable stops here with one line naming it.
@@ -13,6 +14,7 @@ import signal
 import subprocess  # nosec B404
 import sys
 import time
+from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -174,6 +176,83 @@ def cmd_demo(args) -> None:
     cmd_serve(args)
 
 
+def _refused(error) -> None:
+    print("pathscore: " + " ".join(error.messages), file=sys.stderr)
+    sys.exit(1)
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:,} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return ""
+
+
+def _describe(manifest) -> str:
+    return (
+        f"{len(manifest.tables)} tables, {manifest.row_count:,} rows, "
+        f"{len(manifest.files):,} files ({_size(manifest.file_bytes)})"
+    )
+
+
+def cmd_backup(args) -> None:
+    """Write a snapshot of the database and the uploaded files, or check one."""
+    _setup_django()
+    from django.core.exceptions import ValidationError
+
+    from pathscore.core import backup
+
+    started = time.monotonic()
+    try:
+        if args.verify:
+            manifest = backup.backup_verify(args.verify)
+            print(
+                f"{args.verify}: every checksum matches. Made {manifest.created_at} on "
+                f"{manifest.engine} by Pathscore {manifest.app_version}: {_describe(manifest)}."
+            )
+            return
+        target = backup.snapshot_path(args.output or backup.default_backup_dir())
+        manifest = backup.backup_create(target=target)
+    except ValidationError as error:
+        _refused(error)
+    print(
+        f"Snapshot written to {target} ({_size(target.stat().st_size)}): "
+        f"{_describe(manifest)}, in {time.monotonic() - started:.1f} s."
+    )
+    if manifest.missing_files:
+        print(
+            f"Warning: {len(manifest.missing_files)} files the database refers to were not in "
+            f"the media folder, e.g. {manifest.missing_files[0]}",
+            file=sys.stderr,
+        )
+
+
+def cmd_restore(args) -> None:
+    """Rebuild the database and the uploaded files from a snapshot."""
+    _setup_django()
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.core.exceptions import ValidationError
+
+    from pathscore.core import backup
+
+    started = time.monotonic()
+    try:
+        manifest = backup.backup_restore(source=args.path, force=args.force)
+    except ValidationError as error:
+        _refused(error)
+    if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+        # The cache lives in the same database: nothing cached about the old data survives.
+        _manage("createcachetable", "-v", "0")
+        cache.clear()
+    print(
+        f"Restored {args.path} (made {manifest.created_at} on {manifest.engine}): "
+        f"{_describe(manifest)}, in {time.monotonic() - started:.1f} s.\n"
+        "Everybody has been signed out. Restart the web processes and the workers."
+    )
+
+
 def cmd_manage(args) -> None:
     """Run any Django management command (for developers)."""
     _setup_django()
@@ -222,6 +301,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add("seed", cmd_seed, "load the demo company into an empty database")
+
+    backup = add("backup", cmd_backup, "write a snapshot of the database and the uploaded files")
+    backup_target = backup.add_mutually_exclusive_group()
+    backup_target.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="the archive to write, or a folder for it (default: PATHSCORE_DATA_DIR/backups/)",
+    )
+    backup_target.add_argument(
+        "--verify",
+        type=Path,
+        metavar="PATH",
+        help="check every checksum of an existing snapshot instead of writing one",
+    )
+
+    restore = add(
+        "restore", cmd_restore, "rebuild the database and the uploaded files from a snapshot"
+    )
+    restore.add_argument("path", type=Path, help="the snapshot archive (.tar.gz)")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a database that already holds data (everything in it is lost)",
+    )
 
     manage = add("manage", cmd_manage, "run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER, help="the command and its arguments")

@@ -182,3 +182,61 @@ def test_manage_runs_django_commands(tmp_path):
     result = run_pathscore("manage", "check", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+# --- backup and restore ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "description", "options"),
+    [
+        ("backup", "write a snapshot of the database and the uploaded files", ["--output"]),
+        ("restore", "rebuild the database and the uploaded files from a snapshot", ["--force"]),
+    ],
+)
+def test_backup_and_restore_help(tmp_path, command, description, options):
+    listed = run_pathscore("--help", data_dir=tmp_path / "data")
+    assert command in listed.stdout
+    result = run_pathscore(command, "--help", data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: pathscore {command} ")
+    assert description in result.stdout
+    for option in options:
+        assert option in result.stdout
+
+
+def test_backup_then_restore_an_installation_elsewhere(tmp_path):
+    data_dir = tmp_path / "data"
+    assert run_pathscore("migrate", "--quiet", data_dir=data_dir).returncode == 0
+    password = {"PATHSCORE_ADMIN_PASSWORD": "Grid-0peration-2026"}
+    admin = run_pathscore("createadmin", "--username", "ops", data_dir=data_dir, extra_env=password)
+    assert admin.returncode == 0, admin.stderr
+
+    made = run_pathscore("backup", data_dir=data_dir)
+    assert made.returncode == 0, made.stderr
+    [archive] = (data_dir / "backups").glob("pathscore-*.tar.gz")
+    assert f"Snapshot written to {archive}" in made.stdout
+    assert archive.stat().st_mode & 0o777 == 0o600
+
+    # A snapshot never overwrites a file; the refusal is one line, no traceback.
+    again = run_pathscore("backup", "--output", str(archive), data_dir=data_dir)
+    assert again.returncode == 1
+    assert again.stderr == (
+        f"pathscore: {archive} exists already; a snapshot never overwrites a file\n"
+    )
+
+    verified = run_pathscore("backup", "--verify", str(archive), data_dir=data_dir)
+    assert verified.returncode == 0, verified.stderr
+    assert "every checksum matches" in verified.stdout
+
+    copy = tmp_path / "copy"
+    restored = run_pathscore("restore", str(archive), data_dir=copy)
+    assert restored.returncode == 0, restored.stderr
+    assert query(copy, "SELECT username, is_superuser FROM org_user") == [("ops", 1)]
+    tables = {row[0] for row in query(copy, "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "pathscore_cache" in tables
+
+    missing = run_pathscore("restore", str(tmp_path / "nothing.tar.gz"), data_dir=tmp_path / "x")
+    assert missing.returncode == 1
+    assert "Traceback" not in missing.stderr
+    assert missing.stderr == f"pathscore: {tmp_path / 'nothing.tar.gz'}: no such file\n"
