@@ -4,7 +4,14 @@ from django.db.models import Count, Window
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.choices import Role
-from pathscore.core.navigation import HomePanel, NavItem, register_nav, register_panel
+from pathscore.core.navigation import (
+    HomePanel,
+    NavGroup,
+    NavItem,
+    register_nav,
+    register_nav_group,
+    register_panel,
+)
 
 # --- Follow-ups ----------------------------------------------------------------------------
 
@@ -69,6 +76,7 @@ register_nav(
     ),
     NavItem(
         key="customers",
+        group="records",
         label=_("Customers"),
         url_name="crm:customer-list",
         icon="bi-building",
@@ -77,6 +85,7 @@ register_nav(
     ),
     NavItem(
         key="contacts",
+        group="records",
         label=_("Contacts"),
         url_name="crm:contact-list",
         icon="bi-person-lines-fill",
@@ -91,6 +100,7 @@ register_nav(
 register_nav(
     NavItem(
         key="documents",
+        group="records",
         label=_("Documents"),
         url_name="crm:document-list",
         icon="bi-file-earmark-text",
@@ -105,4 +115,8 @@ register_nav(
             }
         ),
     )
+)
+
+register_nav_group(
+    NavGroup(key="records", label=_("Customers & documents"), icon="bi-buildings", order=35)
 )

@@ -3,7 +3,14 @@
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.choices import ORG_ADMIN_ROLES, Role
-from pathscore.core.navigation import HomePanel, NavItem, register_nav, register_panel
+from pathscore.core.navigation import (
+    HomePanel,
+    NavGroup,
+    NavItem,
+    register_nav,
+    register_nav_group,
+    register_panel,
+)
 from pathscore.org import selectors
 
 
@@ -23,6 +30,7 @@ def _org_panel(*, request, scope):
 register_nav(
     NavItem(
         key="people",
+        group="organisation",
         label=_("People"),
         url_name="org:user-list",
         icon="bi-people",
@@ -31,6 +39,7 @@ register_nav(
     ),
     NavItem(
         key="team",
+        group="organisation",
         label=_("My team"),
         url_name="org:user-list",
         icon="bi-people",
@@ -41,6 +50,7 @@ register_nav(
     ),
     NavItem(
         key="departments",
+        group="organisation",
         label=_("Departments"),
         url_name="org:department-list",
         icon="bi-diagram-3",
@@ -65,4 +75,8 @@ register_panel(
         order=30,
         roles=frozenset(ORG_ADMIN_ROLES),
     ),
+)
+
+register_nav_group(
+    NavGroup(key="organisation", label=_("Organisation"), icon="bi-diagram-2", order=85)
 )

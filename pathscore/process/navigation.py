@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pathscore.core.choices import Role
-from pathscore.core.navigation import HomePanel, NavItem, register_nav, register_panel
+from pathscore.core.navigation import (
+    HomePanel,
+    NavGroup,
+    NavItem,
+    register_nav,
+    register_nav_group,
+    register_panel,
+)
 
 # --- Nodes ---------------------------------------------------------------------------------
 
@@ -39,6 +46,7 @@ def _delay_decisions_panel(*, request, scope=None):
 register_nav(
     NavItem(
         key="reviews",
+        group="process",
         label=_("Reviews"),
         url_name="process:review-queue",
         icon="bi-clipboard-check",
@@ -47,6 +55,7 @@ register_nav(
     ),
     NavItem(
         key="delays",
+        group="process",
         label=_("Delays"),
         url_name="process:delays",
         icon="bi-hourglass-split",
@@ -103,6 +112,7 @@ TASK_LIST_ROLES = frozenset(
 register_nav(
     NavItem(
         key="tasks",
+        group="process",
         # "Tasks" in English, 协作任务 in Chinese: the context keeps it apart from a count.
         label=pgettext_lazy("hand-off", "Tasks"),
         url_name="process:task-list",
@@ -112,6 +122,7 @@ register_nav(
     ),
     NavItem(
         key="automation",
+        group="process",
         label=_("Automation"),
         url_name="process:rule-list",
         icon="bi-lightning-charge",
@@ -148,6 +159,7 @@ def _stalled_panel(*, request, scope=None):
 register_nav(
     NavItem(
         key="process-templates",
+        group="process",
         label=_("Process templates"),
         url_name="process:template-list",
         icon="bi-signpost-split",
@@ -164,3 +176,5 @@ register_panel(
         when=lambda scope: scope.is_manager or scope.has_role(Role.SALESPERSON),
     ),
 )
+
+register_nav_group(NavGroup(key="process", label=_("Process"), icon="bi-diagram-3", order=50))

@@ -3,7 +3,14 @@
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.choices import Role
-from pathscore.core.navigation import HomePanel, NavItem, register_nav, register_panel
+from pathscore.core.navigation import (
+    HomePanel,
+    NavGroup,
+    NavItem,
+    register_nav,
+    register_nav_group,
+    register_panel,
+)
 
 # --- Scorecards and ratings, training, commendations (HR admin) ------------------------------
 
@@ -15,6 +22,7 @@ def _hr_or_manager(scope) -> bool:
 register_nav(
     NavItem(
         key="scorecards",
+        group="evaluation",
         label=_("Scorecards"),
         url_name="scoring:scorecard-list",
         icon="bi-sliders",
@@ -23,6 +31,7 @@ register_nav(
     ),
     NavItem(
         key="training",
+        group="evaluation",
         label=_("Training"),
         url_name="scoring:session-list",
         icon="bi-mortarboard",
@@ -31,6 +40,7 @@ register_nav(
     ),
     NavItem(
         key="ratings",
+        group="evaluation",
         label=_("Ratings"),
         url_name="scoring:rating-list",
         icon="bi-star-half",
@@ -45,6 +55,7 @@ register_nav(
 register_nav(
     NavItem(
         key="my-score",
+        group="evaluation",
         label=_("My score"),
         url_name="scoring:my-score",
         icon="bi-speedometer2",
@@ -80,6 +91,7 @@ def _appeals_panel(*, request, scope=None):
 register_nav(
     NavItem(
         key="periods",
+        group="evaluation",
         label=_("Appraisal periods"),
         url_name="scoring:period-list",
         icon="bi-calendar-range",
@@ -88,6 +100,7 @@ register_nav(
     ),
     NavItem(
         key="appeals",
+        group="evaluation",
         label=_("Appeals"),
         url_name="scoring:appeal-list",
         icon="bi-chat-square-quote",
@@ -103,4 +116,8 @@ register_panel(
         order=9,
         when=_resolves_appeals,
     ),
+)
+
+register_nav_group(
+    NavGroup(key="evaluation", label=_("Evaluation"), icon="bi-clipboard-data", order=80)
 )

@@ -59,3 +59,21 @@ def choose_language(page: Page, label: str) -> None:
     """Pick a language by its label (``English``, ``简体中文``) in the user menu."""
     open_user_menu(page)
     page.get_by_test_id("language-select").select_option(label=label)
+
+
+def open_menu_entry(page: Page, label: str) -> None:
+    """Follow a main-menu entry: on a phone the menu is behind the toggler, and an entry
+    may sit in a drop-down group, which is opened first."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    menu = page.locator("#main-nav")
+    expect(menu).to_be_visible()
+    for group in menu.locator("li.dropdown").all():
+        items = [text.strip() for text in group.locator(".dropdown-item").all_text_contents()]
+        if label in items:
+            group.get_by_test_id("nav-group").click()
+            break
+    entry = menu.get_by_role("link", name=label, exact=True)
+    expect(entry).to_be_visible()
+    entry.click()

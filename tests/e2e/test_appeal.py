@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from pathscore.scoring import services
 from pathscore.scoring.models import Result
 from tests.crm import factories
-from tests.e2e.helpers import sign_in, sign_out, zh
+from tests.e2e.helpers import open_menu_entry, sign_in, sign_out, zh
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def test_a_salesperson_appeals_and_the_manager_resolves_it(page, personas, close
     before = result.total
 
     sign_in(page, personas.sales_a)
-    page.locator("#main-nav").get_by_role("link", name=zh("My score")).click()
+    open_menu_entry(page, zh("My score"))
     expect(page).to_have_url(SCORE_URL)
     expect(page.get_by_test_id("response-panel")).to_be_visible()
     expect(page.get_by_test_id("total")).to_have_text(str(before))
@@ -70,7 +70,7 @@ def test_a_salesperson_appeals_and_the_manager_resolves_it(page, personas, close
 
     sign_in(page, personas.manager_a)
     expect(page.get_by_test_id("panel-appeals")).to_contain_text(personas.sales_a.name)
-    page.locator("#main-nav").get_by_role("link", name=zh("Appeals")).click()
+    open_menu_entry(page, zh("Appeals"))
     row = page.get_by_test_id("appeal-row").filter(has_text=personas.sales_a.name)
     expect(row).to_contain_text("7月的两次现场勘查没有计入跟进次数")
     row.get_by_test_id("resolve-link").click()

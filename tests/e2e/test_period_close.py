@@ -11,7 +11,7 @@ from pathscore.scoring import services
 from pathscore.scoring.choices import PeriodKind
 from pathscore.scoring.models import Period, Result
 from tests.crm import factories
-from tests.e2e.helpers import sign_in, zh
+from tests.e2e.helpers import open_menu_entry, sign_in, zh
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_hr_runs_a_quarter_from_the_ui(page, activity):
     starts_on, ends_on = services.period_bounds(PeriodKind.QUARTER, today)
 
     sign_in(page, personas.hr)
-    page.locator("#main-nav").get_by_role("link", name=zh("Appraisal periods")).click()
+    open_menu_entry(page, zh("Appraisal periods"))
     page.get_by_test_id("new-period").click()
     form = page.get_by_test_id("period-form")
     expect(form.locator("[name=ends_on]")).to_be_hidden()  # only for a custom range

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from pathscore.core.options import seed_options
 from tests.crm import factories
-from tests.e2e.helpers import sign_in, zh
+from tests.e2e.helpers import open_menu_entry, sign_in, zh
 
 pytestmark = pytest.mark.browser
 
@@ -27,16 +27,6 @@ def _option_lists(transactional_db):
 def screen(request) -> Page:
     """The same story on the desktop page (1366×900) and the phone page (390×844)."""
     return request.getfixturevalue("page" if request.param == "desktop" else "phone_page")
-
-
-def open_menu_entry(page: Page, label: str) -> None:
-    """Follow a main-menu entry; on a phone the menu is behind the toggler first."""
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-    entry = page.locator("#main-nav").get_by_role("link", name=label)
-    expect(entry).to_be_visible()
-    entry.click()
 
 
 def test_salesperson_creates_a_customer_then_a_project(screen, personas):
