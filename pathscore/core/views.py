@@ -13,7 +13,9 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from pathscore.core.choices import SecurityEventKind
@@ -125,8 +127,11 @@ class ScopedDetailView(ScopedQuerysetMixin, DetailView):
     """A detail page for an object the user may see; anything else is a 404."""
 
 
+@method_decorator(never_cache, name="dispatch")
 class HomeView(LoginRequiredMixin, TemplateView):
-    """The role-aware home page: panels contributed by every app the user's roles reach."""
+    """The role-aware home page: panels contributed by every app the user's roles reach.
+
+    Never cached: panels show the person's own work and score (PIPL)."""
 
     template_name = "core/home.html"
 

@@ -8,4 +8,10 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self):
-        from pathscore.insights import navigation  # noqa: F401  (menu entries)
+        from pathscore.insights import (
+            navigation,  # noqa: F401  (menu entries and home panels)
+            notifications,
+            options,  # noqa: F401  (the intervention kinds)
+        )
+
+        notifications.connect()

@@ -276,3 +276,23 @@ def sparkline(history: list[tuple[str, Decimal]], width: int = 96, height: int =
         "height": height,
         "title": " · ".join(f"{name}: {total}" for name, total in history),
     }
+
+
+def delays_by_category(rows, url_of) -> dict | None:
+    """Delayed nodes by the category of their reason (the delay report); a bar opens its
+    nodes (``url_of(row)``)."""
+    if not rows:
+        return None
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "categories": [row.label for row in rows],
+        "series": [
+            {
+                "name": _("Delayed nodes"),
+                "data": [{"value": row.count, "url": url_of(row)} for row in rows],
+            }
+        ],
+        "valueName": _("Delayed nodes"),
+        "height": 90 + len(rows) * ROW_HEIGHT,
+    }

@@ -1,28 +1,30 @@
 """The dashboard's filters: a period and a slice of the company, all carried in the URL.
 
 ``DashboardFilterForm`` reads the query string; a valid form becomes a :class:`Slice`, the
-one object every selector and drill-down takes. The period is this month, this quarter or
-a from–to range; the slice narrows by department (its whole subtree), customer type and
-project category. Department choices are only those the viewer may see, so an
-out-of-scope department is an unknown value like any other: the page says why it shows
-nothing instead of failing.
+one object every selector, drill-down and report takes. The period is this month, this
+quarter or a from–to range; the slice narrows by department (its whole subtree),
+salesperson, customer type, project category and current node. Department and salesperson
+choices are only those the viewer may see, so an out-of-scope department or person is an
+unknown value like any other: the page says why it shows nothing instead of failing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pathscore.core.choices import Role
 from pathscore.core.models import Option
 from pathscore.core.scoping import scope_for
 from pathscore.crm import options
-from pathscore.org.models import Department
+from pathscore.org.models import Department, User
+from pathscore.process.models import NodeDefinition
 
 PERIOD_MONTH = "month"
 PERIOD_QUARTER = "quarter"
@@ -57,6 +59,10 @@ class Slice:
     department: Department | None = None
     customer_type: Option | None = None
     category: Option | None = None
+    salesperson: User | None = None
+    #: The code of a node (matched across template versions): projects currently there.
+    node: str | None = None
+    node_name: str = field(default="", compare=False)
 
     @property
     def days(self) -> int:
@@ -66,26 +72,36 @@ class Slice:
     def previous(self) -> Slice:
         """The period of the same length just before this one, same slice."""
         end = self.start - dt.timedelta(days=1)
-        return Slice(
-            viewer=self.viewer,
-            start=end - dt.timedelta(days=self.days - 1),
-            end=end,
-            today=self.today,
-            department=self.department,
-            customer_type=self.customer_type,
-            category=self.category,
-        )
+        return replace(self, start=end - dt.timedelta(days=self.days - 1), end=end)
 
-    def project_q(self, prefix: str = "") -> Q:
-        """The slice as a condition on projects, reached through ``prefix`` (``project__``)."""
+    def person_q(self, person: str, path: str | None = None) -> Q:
+        """The department and salesperson as a condition on the person in ``person``
+        (``owner``, ``author``, or an annotation such as a node's ``doer``, whose
+        department path is then the annotation ``path``)."""
         q = Q()
         if self.department is not None:
-            q &= Q(**{f"{prefix}owner__department__path__startswith": self.department.path})
+            path = path or f"{person}__department__path"
+            q &= Q(**{f"{path}__startswith": self.department.path})
+        if self.salesperson is not None:
+            q &= Q(**{person: self.salesperson.pk})
+        return q
+
+    def record_q(self, prefix: str = "") -> Q:
+        """Customer type, project category and current node as a condition on projects
+        reached through ``prefix`` (``project__``)."""
+        q = Q()
         if self.customer_type is not None:
             q &= Q(**{f"{prefix}customer__customer_type": self.customer_type})
         if self.category is not None:
             q &= Q(**{f"{prefix}category": self.category})
+        if self.node:
+            q &= Q(**{f"{prefix}process__current_node__definition__code": self.node})
         return q
+
+    def project_q(self, prefix: str = "") -> Q:
+        """The slice as a condition on projects, reached through ``prefix`` (``project__``):
+        the department and salesperson are the project owner's."""
+        return self.person_q(f"{prefix}owner") & self.record_q(prefix)
 
     def params(self) -> dict[str, str]:
         """The slice as query parameters with explicit dates, so a drill-down link shows
@@ -101,6 +117,10 @@ class Slice:
             params["customer_type"] = str(self.customer_type.pk)
         if self.category is not None:
             params["category"] = str(self.category.pk)
+        if self.salesperson is not None:
+            params["salesperson"] = str(self.salesperson.pk)
+        if self.node:
+            params["node"] = self.node
         return params
 
     def query(self, **extra) -> str:
@@ -121,6 +141,28 @@ def departments_for(viewer):
     if scope.sees_all_records:
         return departments
     return departments.filter(pk__in=Department.objects.visible_to(viewer).values("pk"))
+
+
+def salespeople_for(viewer):
+    """Salespeople the viewer may filter by (those who left included: their records stay
+    in past periods), by name."""
+    return (
+        User.objects.visible_to(viewer)
+        .filter(role_grants__role=Role.SALESPERSON)
+        .order_by("-is_active", "name", "pk")
+    )
+
+
+def node_choices() -> list[tuple[str, str]]:
+    """Every node code of every template version, by its place in the process: a project
+    on a retired version still has a current node to filter by. One query."""
+    rows = (
+        NodeDefinition.objects.order_by()
+        .values("code")
+        .annotate(name=Min("name"), position=Min("order"))
+        .order_by("position", "code")
+    )
+    return [(row["code"], row["name"]) for row in rows]
 
 
 class DashboardFilterForm(forms.Form):
@@ -150,12 +192,19 @@ class DashboardFilterForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Project category"), queryset=_options(options.PROJECT_CATEGORY), required=False
     )
+    salesperson = forms.ModelChoiceField(
+        label=_("Salesperson"), queryset=User.objects.none(), required=False
+    )
+    node = forms.ChoiceField(label=_("Current node"), required=False)
 
     def __init__(self, data=None, *, viewer, today: dt.date | None = None, **kwargs):
         super().__init__(data, **kwargs)
         self.viewer = viewer
         self.today = today or timezone.localdate()
         self.fields["department"].queryset = departments_for(viewer)
+        self.fields["salesperson"].queryset = salespeople_for(viewer)
+        self.node_names = dict(node_choices())
+        self.fields["node"].choices = [("", "---------"), *self.node_names.items()]
 
     def clean(self):
         cleaned = super().clean()
@@ -197,6 +246,9 @@ class DashboardFilterForm(forms.Form):
             department=data.get("department"),
             customer_type=data.get("customer_type"),
             category=data.get("category"),
+            salesperson=data.get("salesperson"),
+            node=data.get("node") or None,
+            node_name=self.node_names.get(data.get("node"), ""),
         )
 
     def problems(self) -> list[str]:

@@ -123,14 +123,15 @@ def nodes(s: Slice) -> QuerySet:
 
 
 def followup_q(s: Slice) -> Q:
-    """The slice on follow-ups: the department is the author's (credit follows the doer)."""
-    q = Q()
-    if s.department is not None:
-        q &= Q(author__department__path__startswith=s.department.path)
+    """The slice on follow-ups: the department and salesperson are the author's (credit
+    follows the doer); the customer type is the follow-up's customer's."""
+    q = s.person_q("author")
     if s.customer_type is not None:
         q &= Q(customer__customer_type=s.customer_type)
     if s.category is not None:
         q &= Q(project__category=s.category)
+    if s.node:
+        q &= Q(project__process__current_node__definition__code=s.node)
     return q
 
 
@@ -149,8 +150,7 @@ def salespeople(s: Slice) -> QuerySet:
     people = User.objects.visible_to(s.viewer).filter(
         is_active=True, role_grants__role=Role.SALESPERSON
     )
-    if s.department is not None:
-        people = people.filter(department__path__startswith=s.department.path)
+    people = people.filter(s.person_q("pk", path="department__path"))
     return people.select_related("department").order_by("department__path", "name", "pk")
 
 
@@ -204,8 +204,7 @@ def kpis(s: Slice) -> Kpis:
             before=Count("pk", filter=catalogue.between("submitted_at", before.start, before.end)),
             before_on_time=Count(
                 "pk",
-                filter=catalogue.between("submitted_at", before.start, before.end)
-                & Q(days_late=0),
+                filter=catalogue.between("submitted_at", before.start, before.end) & Q(days_late=0),
             ),
         )
     )

@@ -59,6 +59,10 @@ def _describe(s: Slice) -> list[str]:
     for value in (s.department, s.customer_type, s.category):
         if value is not None:
             parts.append(str(value))
+    if s.salesperson is not None:
+        parts.append(s.salesperson.name)
+    if s.node:
+        parts.append(s.node_name or s.node)
     return parts
 
 
@@ -176,7 +180,6 @@ class ProjectDrillForm(DashboardFilterForm):
     ]
 
     set = forms.ChoiceField(label=gettext_lazy("Projects"), choices=SETS, required=False)
-    node = forms.SlugField(label=gettext_lazy("Current node"), required=False)
     reached = forms.SlugField(label=gettext_lazy("Reached node"), required=False)
     owner = _people_field(gettext_lazy("Owner"))
     cycle = forms.ChoiceField(
@@ -241,14 +244,13 @@ class ProjectDrillDownView(DrillDownView):
     def describe(self, s: Slice, data: dict) -> list[str]:
         chosen = data.get("set") or "active"
         parts = [str(dict(ProjectDrillForm.SETS)[chosen])]
-        codes = [code for code in (data.get("node"), data.get("reached")) if code]
+        # The current node is in the slice's own description.
+        codes = [code for code in (data.get("reached"),) if code]
         names = (
             dict(NodeDefinition.objects.filter(code__in=codes).values_list("code", "name"))
             if codes
             else {}
         )
-        if data.get("node"):
-            parts.append(_("at %(node)s") % {"node": names.get(data["node"], data["node"])})
         if data.get("reached"):
             parts.append(
                 _("reached %(node)s") % {"node": names.get(data["reached"], data["reached"])}

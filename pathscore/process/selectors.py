@@ -318,8 +318,9 @@ def team_open_tasks(user):
 
 def response_times(tasks, *, today: dt.date) -> list[dict]:
     """The response clock per team and per task kind, computed in the database: how many
-    tasks, how many acknowledged and done, how many open and overdue, and the average time
-    from creation to acknowledgement and to done. One row per team, each with its kinds."""
+    tasks, how many acknowledged and done, how many open and overdue, and the average and
+    longest time from creation to acknowledgement and to done. One row per team, each with
+    its kinds."""
     to_acknowledge = ExpressionWrapper(
         F("acknowledged_at") - F("created_at"), output_field=DurationField()
     )
@@ -333,6 +334,8 @@ def response_times(tasks, *, today: dt.date) -> list[dict]:
         "overdue": Count("pk", filter=not_done & Q(due_date__lt=today)),
         "avg_to_acknowledge": Avg(to_acknowledge),
         "avg_to_done": Avg(to_done),
+        "max_to_acknowledge": Max(to_acknowledge),
+        "max_to_done": Max(to_done),
     }
     base = tasks.order_by()
     by_kind = list(

@@ -63,7 +63,7 @@ class PersonScore:
         return next(item for item in self.items if item["indicator"] == code)
 
 
-def _load_catalogue() -> None:
+def load_catalogue() -> None:
     """The catalogue module registers the indicators on import."""
     try:
         importlib.import_module("pathscore.scoring.catalogue")
@@ -167,7 +167,7 @@ def evaluate(
     if not wanted:
         return cached
 
-    _load_catalogue()
+    load_catalogue()
     scorecards = published_scorecards()
     people_by_id = {person.pk: person for person in wanted}
     departments = {person.department_id for person in wanted if person.department_id}

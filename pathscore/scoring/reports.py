@@ -157,14 +157,14 @@ def _live_rows(period: Period, viewer, department: Department | None):
             )
         )
     # The same competition rank within the team as closing the period gives.
-    services._rank_in_teams(rows)
+    services.rank_in_teams(rows)
     return rows, [score.items for score in scores.values()]
 
 
 def _columns(item_lists) -> tuple[list[ReportColumn], list[str]]:
     """Every indicator on the scorecards involved, by dimension in the usual order and
     then in scorecard order; and the dimensions that occur."""
-    engine._load_catalogue()
+    engine.load_catalogue()
     order = {code: index for index, code in enumerate(Dimension.values)}
     seen: dict[str, tuple[int, int]] = {}
     dimensions: set[str] = set()

@@ -968,7 +968,7 @@ def _claim_period(period: Period, *, from_state: str, message: str, **values) ->
     period.save()  # records the transition in the period's history
 
 
-def _rank_in_teams(results: list[Result]) -> None:
+def rank_in_teams(results: list[Result]) -> None:
     """Competition rank (1, 2, 2, 4) by total within each team."""
     by_team: dict = {}
     for result in results:
@@ -1031,7 +1031,7 @@ def period_close(*, period: Period, actor) -> Period:
             )
             for score in scores.values()
         ]
-        _rank_in_teams(results)
+        rank_in_teams(results)
         Result.objects.bulk_create(results)
         transaction.on_commit(lambda: engine.invalidate_live(period))
         publish(
@@ -1337,6 +1337,6 @@ def _rerank(period: Period, *, department_id=None) -> None:
         ).only("pk", "total", "rank", "department_id")
     )
     before = {result.pk: result.rank for result in results}
-    _rank_in_teams(results)
+    rank_in_teams(results)
     changed = [result for result in results if result.rank != before[result.pk]]
     Result.objects.bulk_update(changed, ["rank"])

@@ -186,7 +186,7 @@ def test_bundled_default_scorecard_is_valid():
     assert card.items.count() == len(ITEMS) == 17
     from pathscore.scoring import indicators
 
-    engine._load_catalogue()
+    engine.load_catalogue()
     catalogued = {indicator.code for indicator in indicators.catalogue()}
     for item in card.items.all():
         assert item.indicator in catalogued

@@ -255,9 +255,8 @@ def test_live_report_queries_do_not_grow_with_people(personas, login, team, peri
 
 
 def test_frozen_report_queries_do_not_grow_with_people(
-    personas, login, team, period, values, django_assert_max_num_queries, settings
+    personas, login, team, period, values, django_assert_max_num_queries
 ):
-    settings.PATHSCORE_RATE_LIMITS = {}  # its cache queries are counted in test_ratelimit
     client = login(personas.hr)
     services.period_close(period=period, actor=personas.hr)
     few = _queries(client, report_url(period))

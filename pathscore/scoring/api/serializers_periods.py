@@ -174,7 +174,7 @@ def _number(value):
 
 def explained_items(result) -> list[dict]:
     """The frozen items with each indicator's name, unit and rule in words."""
-    engine._load_catalogue()
+    engine.load_catalogue()
     rows = []
     for item in result.items or []:
         code = item["indicator"]

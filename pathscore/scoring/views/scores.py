@@ -99,7 +99,7 @@ def _decimal(value) -> Decimal | None:
 
 
 def _indicator(code: str):
-    engine._load_catalogue()
+    engine.load_catalogue()
     try:
         return indicators.get(code)
     except KeyError:
