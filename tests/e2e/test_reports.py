@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import sign_in, zh
+from tests.e2e.helpers import open_menu_entry, sign_in, zh
 from tests.insights.conftest import build_world
 from tests.insights.test_reports import HEADER_ROW, shape
 
@@ -26,7 +26,7 @@ def test_manager_filters_drills_down_and_exports(page, world):
     sign_in(page, world.personas.manager_a)
     with translation.override("zh-hans"):
         menu_entry = translation.pgettext("insights", "Reports")
-    page.get_by_role("link", name=menu_entry).first.click()
+    open_menu_entry(page, menu_entry)
     expect(page).to_have_url(re.compile(r"/insights/reports/$"))
     page.get_by_test_id("report-delays").click()
     expect(page).to_have_url(re.compile(r"/insights/reports/delays/"))
