@@ -10,6 +10,14 @@ class Dimension(models.TextChoices):
     RESULTS = "results", _("Results")
 
 
+def in_dimension_order(mapping: dict) -> list[tuple[str, object]]:
+    """``mapping``'s (dimension, value) pairs in the usual order (process, ability,
+    attitude, results; unknown codes last). Frozen JSON does not keep key order on
+    PostgreSQL (jsonb), so pages and the API sort with this."""
+    order = {code: index for index, code in enumerate(Dimension.values)}
+    return sorted(mapping.items(), key=lambda pair: (order.get(pair[0], len(order)), pair[0]))
+
+
 class Direction(models.TextChoices):
     HIGHER = "higher", _("Higher is better")
     LOWER = "lower", _("Lower is better")

@@ -304,3 +304,16 @@ def test_an_indicator_with_nothing_to_measure_is_shown_as_not_applicable(
     assert relay["points"] is None and relay["value"] is None
     # Process is the follow-ups' 40 points alone (4 of 10), not (40 + 100) / 2.
     assert score["dimensions"]["process"] == D("40.00")
+
+
+def test_dimensions_show_in_the_usual_order_whatever_the_stored_order():
+    """jsonb on PostgreSQL sorts keys; the pages and the API sort them back."""
+    from pathscore.scoring.choices import in_dimension_order
+
+    stored = {"results": 1, "ability": 2, "mystery": 0, "process": 3}
+    assert [code for code, _value in in_dimension_order(stored)] == [
+        "process",
+        "ability",
+        "results",
+        "mystery",
+    ]

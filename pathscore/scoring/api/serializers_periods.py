@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pathscore.scoring import engine, indicators, selectors, services
-from pathscore.scoring.choices import AppealState, PeriodKind, PeriodState
+from pathscore.scoring.choices import AppealState, PeriodKind, PeriodState, in_dimension_order
 from pathscore.scoring.models import Adjustment, Appeal, Period, Result
 
 POINTS = {"max_digits": 6, "decimal_places": 2}
@@ -245,7 +245,7 @@ class ResultDetailSerializer(ResultSerializer):
                     "score": _number(scores.get(code)),
                     "team_average": _number(team.get(code)),
                 }
-                for code, weight in (frozen.get("weights") or {}).items()
+                for code, weight in in_dimension_order(frozen.get("weights") or {})
             ],
             many=True,
         ).data

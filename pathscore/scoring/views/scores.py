@@ -31,7 +31,13 @@ from django.views.decorators.cache import never_cache
 from pathscore.core.scoping import scope_for, subtree_q
 from pathscore.org.models import User
 from pathscore.scoring import catalogue, engine, indicators, selectors
-from pathscore.scoring.choices import Dimension, Direction, PeriodState, RuleKind
+from pathscore.scoring.choices import (
+    Dimension,
+    Direction,
+    PeriodState,
+    RuleKind,
+    in_dimension_order,
+)
 from pathscore.scoring.models import Adjustment, Period, Result
 
 #: Evidence lists longer than this are cut (the page says so).
@@ -235,7 +241,7 @@ def person_score(period: Period, person, viewer) -> dict | None:
         return None
     rows = [_item_row(item) for item in raw["items"]]
     dimensions = []
-    for code, weight in raw["weights"].items():
+    for code, weight in in_dimension_order(raw["weights"]):
         dimensions.append(
             {
                 "code": code,
