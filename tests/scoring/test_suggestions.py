@@ -297,3 +297,53 @@ def test_the_card_takes_a_fixed_number_of_queries(
         _session(course, 7)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(card_url(period, team), **HTMX)
+
+
+# --- Through the API -----------------------------------------------------------------------
+
+
+def test_the_api_suggests_training_and_the_manager_assigns_it(
+    personas, login, team, period, courses
+):
+    client = login(personas.manager_a)
+    url = f"/api/v1/periods/{period.pk}/suggested-training/"
+    body = client.get(url, {"person": team.pk}).json()
+    assert body["person"] == team.pk
+    assert [w["code"] for w in body["weakest"]][:1] == ["t_revisions"]
+    by_code = {course["code"]: course for course in body["courses"]}
+    assert set(by_code) == {"writing", "visiting"}
+    upcoming = courses["writing_next"]
+    assert [s["id"] for s in by_code["writing"]["sessions"]] == [upcoming.pk]
+    assert by_code["writing"]["sessions"][0]["assigned"] is False
+
+    assigned = client.post(
+        f"/api/v1/training-sessions/{upcoming.pk}/assign/",
+        {"person": team.pk, "reason": "方案修改次数偏多"},
+        content_type="application/json",
+    )
+    assert assigned.status_code == 200, assigned.json()
+    attendance = Attendance.objects.get(session=upcoming, person=team)
+    assert attendance.required and attendance.assigned_by == personas.manager_a
+    body = client.get(url, {"person": team.pk}).json()
+    writing = next(c for c in body["courses"] if c["code"] == "writing")
+    assert writing["sessions"][0]["assigned"] is True
+
+
+def test_the_api_keeps_suggestions_and_assignments_in_scope(
+    personas, login, team, period, courses
+):
+    url = f"/api/v1/periods/{period.pk}/suggested-training/"
+    # Another team's manager: the person is not theirs to see.
+    assert login(personas.manager_b).get(url, {"person": team.pk}).status_code == 404
+    # A salesperson sees their own suggestions, not a teammate's, and cannot assign.
+    own = login(personas.sales_a)
+    assert own.get(url, {"person": personas.sales_a.pk}).status_code == 200
+    assert own.get(url, {"person": team.pk}).status_code == 404
+    refused = own.post(
+        f"/api/v1/training-sessions/{courses['writing_next'].pk}/assign/",
+        {"person": personas.sales_a.pk},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
+    missing = login(personas.manager_a).get(url)
+    assert missing.status_code == 400 and "person" in missing.json()["errors"]

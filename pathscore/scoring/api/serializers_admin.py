@@ -158,6 +158,13 @@ class AttendanceWriteSerializer(serializers.Serializer):
     attended = serializers.ListField(child=serializers.IntegerField())
 
 
+class AssignWriteSerializer(serializers.Serializer):
+    """Require one person at a session (their manager or HR), e.g. from a suggestion."""
+
+    person = VisibleRelatedField(queryset=User.objects.all())
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class CommendationSerializer(serializers.ModelSerializer):
     person = VisibleRelatedField(queryset=User.objects.all())
     period = serializers.PrimaryKeyRelatedField(

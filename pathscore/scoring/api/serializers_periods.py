@@ -338,3 +338,39 @@ class AppealConflictSerializer(PeriodConflictSerializer):
     appeal_state = serializers.ChoiceField(
         choices=AppealState.choices, help_text="The appeal's state now."
     )
+
+
+# --- Suggested training -------------------------------------------------------------------------
+
+
+class WeakIndicatorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    share = serializers.DecimalField(
+        max_digits=8, decimal_places=4, help_text="The indicator's share of the total, in %."
+    )
+
+
+class SuggestedSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="session.pk")
+    held_on = serializers.DateField(source="session.held_on")
+    location = serializers.CharField(source="session.location")
+    assigned = serializers.BooleanField(help_text="The person is required there already.")
+
+
+class SuggestedCourseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="course.pk")
+    code = serializers.CharField(source="course.code")
+    name = serializers.CharField(source="course.name")
+    helps = serializers.SerializerMethodField()
+    sessions = SuggestedSessionSerializer(many=True)
+
+    def get_helps(self, suggestion) -> list[str]:
+        return [indicator.code for indicator in suggestion.helps]
+
+
+class TrainingSuggestionsSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    weakest = WeakIndicatorSerializer(many=True)
+    courses = SuggestedCourseSerializer(many=True)

@@ -152,6 +152,22 @@ class TrainingSessionViewSet(_CreateReadViewSet):
         )
         return Response(self.get_serializer(session).data)
 
+    @extend_schema(request=s.AssignWriteSerializer, responses=s.TrainingSessionSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Make a person a required attendee (their manager or HR): what the suggested
+        training of a score proposes; the participation rate counts it once held."""
+        session = self.get_object()
+        serializer = s.AssignWriteSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        services.training_assign(
+            actor=request.user,
+            session=session,
+            person=serializer.validated_data["person"],
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        return Response(self.get_serializer(session).data)
+
 
 class CommendationViewSet(_CreateReadViewSet):
     queryset = Commendation.objects.all()

@@ -16,16 +16,22 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from pathscore.api.viewsets import ScopedViewSetMixin
-from pathscore.scoring import services
+from pathscore.scoring import selectors, services
 from pathscore.scoring.api import serializers_periods as s
 from pathscore.scoring.filtersets import AppealFilterSet, PeriodFilterSet, ResultFilterSet
 from pathscore.scoring.models import Adjustment, Appeal, Period, Result
+from pathscore.scoring.views.scores import person_score, visible_people
 
 REFUSED = OpenApiResponse(s.RefusalSerializer, description="Invalid input, naming each field.")
 FORBIDDEN = OpenApiResponse(s.RefusalSerializer, description="Not allowed for your role.")
@@ -237,6 +243,37 @@ class PeriodViewSet(
             reason=serializer.validated_data["reason"],
         )
         return self._answer(period)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "person", int, required=True, description="The person whose score it is."
+            )
+        ],
+        responses={200: s.TrainingSuggestionsSerializer, 400: REFUSED, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"], url_path="suggested-training")
+    def suggested_training(self, request, pk=None):
+        """Training suggested by a person's score in this period: their weakest indicators,
+        the active courses mapped to them and each course's upcoming sessions (assign one
+        with ``POST /api/v1/training-sessions/{id}/assign/``)."""
+        period = self.get_object()
+        wanted = request.query_params.get("person", "")
+        if not wanted.isdigit():
+            raise exceptions.ValidationError({"person": [_("Give the person's id.")]})
+        person = visible_people(request.user).filter(pk=wanted).first()
+        if person is None:
+            raise exceptions.NotFound()
+        score = person_score(period, person, request.user)
+        suggestions = (
+            selectors.suggested_training(
+                person, score["items"], viewer=request.user, dimension_weights=score["weights"]
+            )
+            if score
+            else selectors.TrainingSuggestions()
+        )
+        body = {"person": person.pk, "weakest": suggestions.weakest, "courses": suggestions.courses}
+        return Response(s.TrainingSuggestionsSerializer(body).data)
 
 
 # --- Results -----------------------------------------------------------------------------------
