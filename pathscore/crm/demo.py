@@ -22,6 +22,7 @@ from pathscore.crm.choices import (
     TermState,
     TermTopic,
 )
+from pathscore.crm.models import ContractTerm
 from pathscore.crm.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 REGIONS = {
@@ -461,6 +462,8 @@ def load(ctx) -> None:
     # Contract negotiation on the most advanced projects; two of them signed.
     advanced = [item for item in projects if item[3] > 150][:8]
     for position, (project, owner, _contacts, _age) in enumerate(advanced):
+        start = today - dt.timedelta(days=rng.randint(20, 40))
+        terms = []
         for topic, text, state in [
             (
                 TermTopic.PRICE,
@@ -484,10 +487,15 @@ def load(ctx) -> None:
                 rng.choice([TermState.DISPUTED, TermState.OPEN]),
             ),
         ]:
-            services.term_create(
-                actor=owner, project=project, topic=topic, description=text, state=state
+            terms.append(
+                services.term_create(
+                    actor=owner, project=project, topic=topic, description=text, state=state
+                )
             )
-        start = today - dt.timedelta(days=rng.randint(20, 40))
+        # Negotiated in the days before the internal review, not all today.
+        for term in terms:
+            when = _at(start - dt.timedelta(days=rng.randint(1, 12)), rng)
+            ContractTerm.objects.filter(pk=term.pk).update(created_at=when, updated_at=when)
         services.milestone_record(
             actor=owner, project=project, kind=MilestoneKind.INTERNAL_REVIEW, reached_on=start
         )

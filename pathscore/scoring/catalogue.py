@@ -815,6 +815,7 @@ INDICATORS = [
         ),
         compute=terms_agreed_rate,
         evidence=terms_agreed_rate_evidence,
+        not_applicable_without=_("No contract terms were negotiated by the person in the period."),
     ),
     Indicator(
         code="training_participation_rate",

@@ -448,7 +448,8 @@ def test_terms_agreed_rate(personas, period):
     ContractTerm.objects.filter(pk=terms[3].pk).update(updated_at=days_ago(40))
     crm_services.term_create(actor=personas.sales_b, project=pb, topic="price", description="价")
     people = [personas.sales_a, personas.sales_b, personas.hr]
-    assert values("terms_agreed_rate", people, period) == d("66.67", 0, 0)
+    # HR negotiated no terms: not applicable rather than 0.
+    assert values("terms_agreed_rate", people, period) == [Decimal("66.67"), Decimal(0), None]
 
 
 def test_training_participation_rate(personas, period):
