@@ -43,13 +43,15 @@ class DepartmentAdmin(SimpleHistoryAdmin):
     readonly_fields = ["path", "depth"]
 
     def save_model(self, request, obj, form, change):
-        # The tree path is derived; route every save through the service that keeps it.
+        # The tree path is derived: a move goes through the service that rewrites the
+        # subtree. Each branch saves the row once, so the history gets exactly one entry.
         from pathscore.org import services
 
+        if change and "parent" in form.changed_data:
+            services.department_move(department=obj, parent=obj.parent)
+            return
         obj.save()
         if not change:
-            # A new department has no path yet; an empty path is a prefix of every path, so
-            # department_move would refuse any parent and re-root the whole tree under it.
-            obj.path, obj.depth = f"/{obj.pk}/", 0
+            # The path needs the new primary key; written without a second history entry.
+            obj.path, obj.depth = services.path_for(obj)
             Department.objects.filter(pk=obj.pk).update(path=obj.path, depth=obj.depth)
-        services.department_move(department=obj, parent=obj.parent)

@@ -21,7 +21,8 @@ from pathscore.core.security import record_security_event
 from pathscore.org.models import Department, RoleGrant, User
 
 
-def _path_for(department: Department) -> tuple[str, int]:
+def path_for(department: Department) -> tuple[str, int]:
+    """The materialised path and depth of a saved department under its parent."""
     if department.parent_id is None:
         return f"/{department.pk}/", 0
     parent = department.parent
@@ -44,7 +45,7 @@ def department_create(
     )
     department.full_clean(exclude=["path"])
     department.save()
-    department.path, department.depth = _path_for(department)
+    department.path, department.depth = path_for(department)
     Department.objects.filter(pk=department.pk).update(path=department.path, depth=department.depth)
     return department
 
@@ -71,7 +72,7 @@ def department_move(*, department: Department, parent: Department | None) -> Dep
         )
     old_path, old_depth = department.path, department.depth
     department.parent = parent
-    department.path, department.depth = _path_for(department)
+    department.path, department.depth = path_for(department)
     department.save()
     shift = department.depth - old_depth
     # Rewrite every descendant's path prefix in one UPDATE, whatever the subtree size.
