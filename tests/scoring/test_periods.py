@@ -471,6 +471,42 @@ def test_two_closes_at_once_exactly_one_wins(team):
     assert Result.objects.filter(period=period).count() == 4
 
 
+@pytest.mark.django_db(transaction=True)
+def test_fifty_appeals_at_once_make_one(team):
+    """The same appeal sent 50 times in parallel (a double-click storm, a script): exactly
+    one is saved; every other attempt is refused with a message, none fails."""
+    personas, _sales_c = team
+    period = services.period_create(actor=personas.hr, kind="quarter", starts_on=START)
+    services.period_close(period=period, actor=personas.hr)
+    result = Result.objects.get(period=period, person=personas.sales_a)
+    outcomes = []
+    barrier = threading.Barrier(50)
+
+    def appeal():
+        from django.db import connections
+
+        mine = Result.objects.get(pk=result.pk)
+        barrier.wait()
+        try:
+            services.appeal_submit(result=mine, person=personas.sales_a, reason="请复核")
+            outcomes.append("won")
+        except ValidationError as error:
+            outcomes.append(error.code or "refused")
+        except Exception as error:  # noqa: BLE001 — any other failure is the bug
+            outcomes.append(f"error: {error!r}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=appeal) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("won") == 1
+    assert sorted(set(outcomes) - {"won"}) == ["appeal_open"]
+    assert Appeal.objects.filter(result=result).count() == 1
+
+
 @pytest.mark.django_db
 def test_closing_takes_the_same_queries_for_more_people(team, django_assert_max_num_queries):
     personas, _sales_c = team
