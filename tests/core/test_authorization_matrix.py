@@ -452,6 +452,53 @@ def test_foreign_objects_are_not_found(world, personas, client, viewer):
     assert not shown, f"foreign records reachable: {shown}"
 
 
+def _writes(route: Route) -> list[str]:
+    """The write methods a route answers (POST for pages; a viewset's own for the API)."""
+    if route.actions is not None:
+        return [m for m in route.actions if m in ("post", "put", "patch", "delete")]
+    view = route.view
+    return ["post"] if view is not None and hasattr(view, "post") else []
+
+
+def _snapshot(side: Side) -> dict:
+    """Team B's records as stored, to prove a refused write changed nothing."""
+    from django.forms.models import model_to_dict
+
+    return {
+        name: model_to_dict(type(obj).objects.get(pk=obj.pk))
+        for name, obj in vars(side).items()
+        if hasattr(obj, "pk") and type(obj).objects.filter(pk=obj.pk).exists()
+    }
+
+
+@pytest.mark.parametrize("viewer", ["sales_a", "manager_a"])
+def test_writes_to_foreign_objects_are_refused_and_change_nothing(world, personas, client, viewer):
+    """Every write (form posts, API create/update/delete/actions) naming a team-B record:
+    403/404/405, never a success, and team B's records stay exactly as they were."""
+    client.force_login(getattr(personas, viewer))
+    before = _snapshot(world["b"])
+    accepted, tried = [], 0
+    for route in routes():
+        if route.template in EXEMPT or not route.kwargs:
+            continue
+        foreign = values_for(route, world["b"], world, personas, personas.sales_b)
+        own = values_for(route, world["a"], world, personas, personas.sales_a)
+        if foreign == own:
+            continue
+        for method in _writes(route):
+            tried += 1
+            response = (
+                getattr(client, method)(route.path(foreign), {}, content_type="application/json")
+                if route.is_api
+                else client.post(route.path(foreign), {})
+            )
+            if response.status_code not in (403, 404, 405):
+                accepted.append((method, route.template, response.status_code))
+    assert tried >= 60, tried  # the matrix really covers the write routes
+    assert not accepted, f"writes to foreign records not refused: {accepted}"
+    assert _snapshot(world["b"]) == before
+
+
 # The technical team is left out: it sees the projects behind its hand-off tasks, and team
 # B has one (tests/process covers what it may see).
 @pytest.mark.parametrize("viewer", ["sales_a", "manager_a", "regional_head"])
