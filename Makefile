@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 WORKERS ?= 2
 
-.PHONY: demo test install install-dev system-deps lint format check-deploy messages vendor clean serve
+.PHONY: demo test install install-dev system-deps lint format check-deploy messages vendor clean serve load
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ system-deps:
 ## Install what the tests need and run the whole suite, browser tests included
 test: install-dev system-deps
 	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+## Load test: salespeople record follow-ups while managers read dashboards (gunicorn on loopback).
+## USERS, SPAWN_RATE and DURATION override 20, 5 and 60s; fails if any request failed.
+load: install
+	@test -x $(BIN)/locust || $(PY) -m pip install --quiet -c constraints.txt -e ".[bench]"
+	benchmarks/load/run.sh
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -329,9 +329,7 @@ def test_the_api_suggests_training_and_the_manager_assigns_it(
     assert writing["sessions"][0]["assigned"] is True
 
 
-def test_the_api_keeps_suggestions_and_assignments_in_scope(
-    personas, login, team, period, courses
-):
+def test_the_api_keeps_suggestions_and_assignments_in_scope(personas, login, team, period, courses):
     url = f"/api/v1/periods/{period.pk}/suggested-training/"
     # Another team's manager: the person is not theirs to see.
     assert login(personas.manager_b).get(url, {"person": team.pk}).status_code == 404
