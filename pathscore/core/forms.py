@@ -31,3 +31,21 @@ def style_form(form):
         classes += [c for c in wanted if c not in classes]
         widget.attrs["class"] = " ".join(classes)
     return form
+
+
+class RevisionField(forms.IntegerField):
+    """The revision of the record the form was loaded with, sent back hidden on save.
+
+    It is never one of the record's changes; the view hands it to the service, which
+    refuses the save if someone else changed the record in the meantime.
+    """
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+    def has_changed(self, initial, data):
+        return False

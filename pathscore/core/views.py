@@ -14,11 +14,13 @@ from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from pathscore.core.choices import SecurityEventKind
+from pathscore.core.concurrency import StaleRevision
 from pathscore.core.export import csv_response, xlsx_response
 from pathscore.core.filtersets import SecurityEventFilterSet
 from pathscore.core.forms import style_form
@@ -169,6 +171,9 @@ class ServiceFormMixin:
 
     Subclasses implement ``perform(form)`` calling the service and returning the object.
     The form is re-rendered with everything the user typed and the error next to its field.
+    A record someone else saved since the form was loaded is a 409: the form comes back as
+    typed with the message on top, now carrying the record's new revision, so saving again
+    is a deliberate choice to replace the other change.
     """
 
     success_message = ""
@@ -186,11 +191,24 @@ class ServiceFormMixin:
         try:
             self.object = self.perform(form)
         except ValidationError as error:
+            if isinstance(error, StaleRevision):
+                return self.conflict(form, error)
             apply_validation_error(form, error)
             return self.form_invalid(form)
         if self.success_message:
             messages.success(self.request, self.success_message)
         return redirect(self.get_success_url())
+
+    def conflict(self, form, error: StaleRevision):
+        if "revision" in form.fields:
+            form.data = form.data.copy()
+            form.data[form.add_prefix("revision")] = str(error.current_revision)
+        hint = gettext("Reload to see their change; your input is kept below.")
+        for message in error.messages:
+            form.add_error(None, f"{message} {hint}")
+        response = self.form_invalid(form)
+        response.status_code = 409
+        return response
 
 
 def apply_validation_error(form, error: ValidationError) -> None:

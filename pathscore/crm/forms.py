@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.choices import Role
+from pathscore.core.forms import RevisionField
 from pathscore.core.models import Option
 from pathscore.core.scoping import scope_for, subtree_q
 from pathscore.crm import options
@@ -108,8 +109,17 @@ class VersionFeedbackForm(forms.Form):
 # --- Contract negotiation ------------------------------------------------------------------
 
 
+def _track_revision(form, instance) -> None:
+    """Send an edited record's revision along hidden; a new record has none yet."""
+    if instance is not None and instance.pk:
+        form.fields["revision"].initial = instance.revision
+    else:
+        del form.fields["revision"]
+
+
 class ContractTermForm(forms.Form):
-    """A contract term and where the negotiation on it stands."""
+    """A contract term and where the negotiation on it stands. ``instance`` is the term
+    being edited, if any."""
 
     topic = forms.ChoiceField(label=_("Topic"), choices=TermTopic.choices)
     description = forms.CharField(label=_("Term"), max_length=300)
@@ -117,6 +127,11 @@ class ContractTermForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    revision = RevisionField()
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _track_revision(self, instance)
 
 
 class MilestoneForm(forms.Form):
@@ -212,8 +227,11 @@ class CustomerForm(forms.ModelForm):
             "longitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         }
 
+    revision = RevisionField()
+
     def __init__(self, *args, viewer, can_assign: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        _track_revision(self, self.instance)
         self.fields["customer_type"].queryset = _active_options(
             options.CUSTOMER_TYPE, self.instance.customer_type_id
         )
@@ -274,8 +292,11 @@ class ContactForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
 
+    revision = RevisionField()
+
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
+        _track_revision(self, self.instance)
         self.fields["customer"].queryset = Customer.objects.visible_to(viewer).order_by("name")
         phone_check = RegexValidator(
             r"^\+?[0-9][0-9 \-]{4,19}$",
@@ -326,8 +347,11 @@ class ProjectForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
+    revision = RevisionField()
+
     def __init__(self, *args, viewer, can_assign: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        _track_revision(self, self.instance)
         self.fields["customer"].queryset = Customer.objects.visible_to(viewer).order_by("name")
         self.fields["category"].queryset = _active_options(
             options.PROJECT_CATEGORY, self.instance.category_id
@@ -533,6 +557,7 @@ class FollowUpForm(forms.Form):
     longitude = _OptionalFloatField(label=_("Longitude"), low=-180, high=180)
     location_accuracy = _OptionalFloatField(label=_("Location accuracy (m)"), low=0, high=1e6)
     client_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    revision = RevisionField()
 
     def __init__(self, *args, user, instance=None, **kwargs):
         from pathscore.crm import selectors
@@ -540,6 +565,7 @@ class FollowUpForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.instance = instance
+        _track_revision(self, instance)
         if instance is not None:
             for name in ("needs", "latitude", "longitude", "location_accuracy", "client_key"):
                 del self.fields[name]

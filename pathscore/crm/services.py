@@ -3,6 +3,10 @@
 Every service is keyword-only and atomic, checks that the actor may see what they touch
 (a foreign object is "not found", never "forbidden"), and publishes domain events after
 commit so higher apps (the process engine) can react without the records knowing them.
+
+The ``*_update`` services take the ``expected_revision`` the caller loaded: a record
+someone else saved in the meantime is refused with ``StaleRevision`` (nothing is saved).
+Every other write to those records moves their revision on too.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathscore.core.choices import Role
+from pathscore.core.concurrency import claim_revision
 from pathscore.core.events import publish
 from pathscore.core.models import Option
 from pathscore.core.scoping import scope_for
@@ -146,8 +151,11 @@ def customer_create(
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, actor: User, **fields) -> Customer:
+def customer_update(
+    *, customer: Customer, actor: User, expected_revision: int | None = None, **fields
+) -> Customer:
     """Change a customer's fields (the owner only by someone who manages the new owner)."""
+    claim_revision(customer, expected=expected_revision, actor=actor)
     if "customer_type" in fields:
         _require_option(fields["customer_type"], options.CUSTOMER_TYPE, "customer_type")
     if "credit_code" in fields:
@@ -175,7 +183,11 @@ def contact_create(*, actor: User, customer: Customer, name: str, **fields) -> C
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, actor: User, **fields) -> Contact:
+def contact_update(
+    *, contact: Contact, actor: User, expected_revision: int | None = None, **fields
+) -> Contact:
+    """Change a person's details at a customer the actor can see."""
+    claim_revision(contact, expected=expected_revision, actor=actor)
     if "customer" in fields:
         _require_visible(Customer, fields["customer"], actor, "customer")
     for name, value in fields.items():
@@ -237,13 +249,16 @@ _PROJECT_EDITABLE = {
 
 
 @transaction.atomic
-def project_update(*, project: Project, actor: User, **fields) -> Project:
+def project_update(
+    *, project: Project, actor: User, expected_revision: int | None = None, **fields
+) -> Project:
     """Change a project's descriptive fields; status and owner have their own services."""
     unknown = set(fields) - _PROJECT_EDITABLE
     if unknown:
         raise ValidationError(
             _("These fields cannot be changed here: %s") % ", ".join(sorted(unknown))
         )
+    claim_revision(project, expected=expected_revision, actor=actor)
     if "category" in fields:
         _require_option(fields["category"], options.PROJECT_CATEGORY, "category")
     if "customer" in fields:
@@ -296,6 +311,7 @@ def project_set_status(
         project.closed_on = today if status == ProjectStatus.LOST else None
     else:
         project.closed_on = None
+    claim_revision(project, actor=actor)
     project.status = status
     project.status_reason = reason if status != ProjectStatus.WON else ""
     project._change_reason = reason
@@ -334,6 +350,7 @@ def project_hand_over(
         handed_over_by=actor,
         reason=reason.strip(),
     )
+    claim_revision(project, actor=actor)
     project.owner = new_owner
     project._change_reason = reason.strip()
     project.save()
@@ -493,11 +510,13 @@ def followup_update(
     actor: User,
     participants: Iterable[User] | None = None,
     contacts: Iterable[Contact] | None = None,
+    expected_revision: int | None = None,
     **fields,
 ) -> FollowUp:
     """Correct a follow-up. Only its author may (credit and accountability follow the doer)."""
     if followup.author_id != actor.pk:
         raise ValidationError(_("Only the person who recorded a follow-up can change it."))
+    claim_revision(followup, expected=expected_revision, actor=actor)
     checked = (
         "project",
         "customer",
@@ -535,9 +554,9 @@ def followup_complete_next_action(*, followup: FollowUp, actor: User) -> bool:
     ):
         raise ValidationError(_("Only the author or the project owner can complete this action."))
     done = FollowUp.objects.filter(pk=followup.pk, next_action_done_at__isnull=True).update(
-        next_action_done_at=timezone.now()
+        next_action_done_at=timezone.now(), revision=F("revision") + 1
     )
-    followup.refresh_from_db(fields=["next_action_done_at"])
+    followup.refresh_from_db(fields=["next_action_done_at", "revision"])
     return done == 1
 
 
@@ -694,9 +713,12 @@ def term_create(
 
 
 @transaction.atomic
-def term_update(*, term: ContractTerm, actor: User, **fields) -> ContractTerm:
+def term_update(
+    *, term: ContractTerm, actor: User, expected_revision: int | None = None, **fields
+) -> ContractTerm:
     """Change a term or its state (open / disputed / agreed); history keeps each change."""
     _require_visible(ContractTerm, term, actor, "term")
+    claim_revision(term, expected=expected_revision, actor=actor)
     for name, value in fields.items():
         if name not in {"topic", "description", "state", "note"}:
             raise ValidationError(_("This field cannot be changed: %s") % name)

@@ -1,5 +1,5 @@
-from pathscore.core.models.base import BaseModel
+from pathscore.core.models.base import BaseModel, Revisioned
 from pathscore.core.models.options import Option
 from pathscore.core.models.security import SecurityEvent
 
-__all__ = ["BaseModel", "Option", "SecurityEvent"]
+__all__ = ["BaseModel", "Option", "Revisioned", "SecurityEvent"]

@@ -10,3 +10,17 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Revisioned(models.Model):
+    """A record several people edit: ``revision`` goes up by one on every save.
+
+    A form or an API client sends back the revision it loaded; a save against an older one
+    is refused (see ``pathscore.core.concurrency``). History leaves it out: it says nothing
+    a reader of the record's changes needs.
+    """
+
+    revision = models.PositiveIntegerField(_("revision"), default=1, editable=False)
+
+    class Meta:
+        abstract = True

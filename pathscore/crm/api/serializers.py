@@ -1,5 +1,7 @@
 """API representations of the records. Writes go through ``crm.services``: the
-serializers validate shapes and scope the related objects; the services decide."""
+serializers validate shapes and scope the related objects; the services decide.
+
+The records people edit carry their read-only ``revision``, the number in their ETag."""
 
 from rest_framework import serializers
 
@@ -56,10 +58,11 @@ class CustomerSerializer(serializers.ModelSerializer):
             "longitude",
             "owner",
             "notes",
+            "revision",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["revision", "created_at", "updated_at"]
         # Uniqueness is the service's job: it names the department holding a duplicate.
         extra_kwargs = {"credit_code": {"validators": []}}
 
@@ -80,7 +83,9 @@ class ContactSerializer(serializers.ModelSerializer):
             "email",
             "notes",
             "is_active",
+            "revision",
         ]
+        read_only_fields = ["revision"]
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -105,10 +110,12 @@ class ProjectSerializer(serializers.ModelSerializer):
             "signed_on",
             "closed_on",
             "description",
+            "revision",
             "created_at",
             "updated_at",
         ]
         read_only_fields = [
+            "revision",
             "status",
             "status_reason",
             "signed_amount",
@@ -188,9 +195,10 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "longitude",
             "location_accuracy",
             "client_key",
+            "revision",
             "created_at",
         ]
-        read_only_fields = ["author", "next_action_done_at", "created_at"]
+        read_only_fields = ["author", "next_action_done_at", "revision", "created_at"]
 
 
 class DocumentVersionSerializer(serializers.ModelSerializer):
@@ -266,9 +274,10 @@ class ContractTermSerializer(serializers.ModelSerializer):
             "state",
             "note",
             "updated_by",
+            "revision",
             "updated_at",
         ]
-        read_only_fields = ["updated_by", "updated_at"]
+        read_only_fields = ["updated_by", "revision", "updated_at"]
 
 
 class ContractMilestoneSerializer(serializers.ModelSerializer):

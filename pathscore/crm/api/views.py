@@ -1,4 +1,8 @@
-"""The records' API: every read scoped by ``visible_to``, every write through a service."""
+"""The records' API: every read scoped by ``visible_to``, every write through a service.
+
+Customers, contacts, projects, follow-ups and contract terms carry an ETag; an update
+with a stale ``If-Match`` is refused with 412 (see ``pathscore.api.concurrency``).
+"""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -6,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from pathscore.api.concurrency import RevisionedViewSetMixin, revisioned_schema
 from pathscore.api.throttling import UploadThrottle
 from pathscore.api.viewsets import ScopedViewSetMixin, ServiceModelViewSet
 from pathscore.crm import services
@@ -30,7 +35,10 @@ from pathscore.crm.models import (
 )
 
 
-class CustomerViewSet(ServiceModelViewSet):
+@revisioned_schema(s.CustomerSerializer)
+class CustomerViewSet(RevisionedViewSetMixin, ServiceModelViewSet):
+    """Customers. Answers carry an ETag; send it back in If-Match when updating."""
+
     queryset = Customer.objects.all()
     serializer_class = s.CustomerSerializer
     filterset_class = CustomerFilterSet
@@ -42,10 +50,18 @@ class CustomerViewSet(ServiceModelViewSet):
         return services.customer_create(actor=self.request.user, **data)
 
     def update_object(self, instance, data):
-        return services.customer_update(customer=instance, actor=self.request.user, **data)
+        return services.customer_update(
+            customer=instance,
+            actor=self.request.user,
+            expected_revision=self.expected_revision,
+            **data,
+        )
 
 
-class ContactViewSet(ServiceModelViewSet):
+@revisioned_schema(s.ContactSerializer)
+class ContactViewSet(RevisionedViewSetMixin, ServiceModelViewSet):
+    """People at customers. Answers carry an ETag; send it back in If-Match when updating."""
+
     queryset = Contact.objects.all()
     serializer_class = s.ContactSerializer
     filterset_class = ContactFilterSet
@@ -57,10 +73,18 @@ class ContactViewSet(ServiceModelViewSet):
         return services.contact_create(actor=self.request.user, **data)
 
     def update_object(self, instance, data):
-        return services.contact_update(contact=instance, actor=self.request.user, **data)
+        return services.contact_update(
+            contact=instance,
+            actor=self.request.user,
+            expected_revision=self.expected_revision,
+            **data,
+        )
 
 
-class ProjectViewSet(ServiceModelViewSet):
+@revisioned_schema(s.ProjectSerializer)
+class ProjectViewSet(RevisionedViewSetMixin, ServiceModelViewSet):
+    """Projects. Answers carry an ETag; send it back in If-Match when updating."""
+
     queryset = Project.objects.all()
     serializer_class = s.ProjectSerializer
     filterset_class = ProjectFilterSet
@@ -73,7 +97,12 @@ class ProjectViewSet(ServiceModelViewSet):
 
     def update_object(self, instance, data):
         data.pop("owner", None)  # the owner changes only through a hand-over
-        return services.project_update(project=instance, actor=self.request.user, **data)
+        return services.project_update(
+            project=instance,
+            actor=self.request.user,
+            expected_revision=self.expected_revision,
+            **data,
+        )
 
     @extend_schema(request=s.ProjectStatusSerializer, responses=s.ProjectSerializer)
     @action(detail=True, methods=["post"], serializer_class=s.ProjectStatusSerializer)
@@ -103,7 +132,10 @@ class ProjectViewSet(ServiceModelViewSet):
         return Response(s.ProjectHandoverSerializer(handover).data, status=status.HTTP_201_CREATED)
 
 
-class FollowUpViewSet(ServiceModelViewSet):
+@revisioned_schema(s.FollowUpSerializer)
+class FollowUpViewSet(RevisionedViewSetMixin, ServiceModelViewSet):
+    """Follow-ups. Answers carry an ETag; send it back in If-Match when updating."""
+
     queryset = FollowUp.objects.all()
     serializer_class = s.FollowUpSerializer
     filterset_class = FollowUpFilterSet
@@ -122,7 +154,12 @@ class FollowUpViewSet(ServiceModelViewSet):
     def update_object(self, instance, data):
         data.pop("needs", None)
         data.pop("client_key", None)
-        return services.followup_update(followup=instance, actor=self.request.user, **data)
+        return services.followup_update(
+            followup=instance,
+            actor=self.request.user,
+            expected_revision=self.expected_revision,
+            **data,
+        )
 
     @extend_schema(request=None, responses=s.FollowUpSerializer)
     @action(detail=True, methods=["post"], url_path="complete-next-action")
@@ -188,7 +225,10 @@ class DocumentVersionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.DocumentVersionSerializer(version).data)
 
 
-class ContractTermViewSet(ServiceModelViewSet):
+@revisioned_schema(s.ContractTermSerializer)
+class ContractTermViewSet(RevisionedViewSetMixin, ServiceModelViewSet):
+    """Contract terms. Answers carry an ETag; send it back in If-Match when updating."""
+
     queryset = ContractTerm.objects.all()
     serializer_class = s.ContractTermSerializer
     filterset_fields = ["project", "state", "topic"]
@@ -198,7 +238,12 @@ class ContractTermViewSet(ServiceModelViewSet):
 
     def update_object(self, instance, data):
         data.pop("project", None)
-        return services.term_update(term=instance, actor=self.request.user, **data)
+        return services.term_update(
+            term=instance,
+            actor=self.request.user,
+            expected_revision=self.expected_revision,
+            **data,
+        )
 
 
 class ContractMilestoneViewSet(

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pathscore.core.models import BaseModel
+from pathscore.core.models import BaseModel, Revisioned
 from pathscore.core.scoping import Scope, ScopedQuerySet
 from pathscore.crm.choices import MilestoneKind, TermState, TermTopic
 
@@ -20,7 +20,7 @@ class ProjectChildQuerySet(ScopedQuerySet):
         return Q(project_id__in=Project.objects.visible_in(scope).values("pk"))
 
 
-class ContractTerm(BaseModel):
+class ContractTerm(Revisioned, BaseModel):
     """A contract term under negotiation (price, payment, warranty…) and its state."""
 
     project = models.ForeignKey(
@@ -39,7 +39,7 @@ class ContractTerm(BaseModel):
         related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["revision"])
     objects = ProjectChildQuerySet.as_manager()
 
     class Meta:

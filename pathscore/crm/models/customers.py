@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pathscore.core.models import BaseModel
+from pathscore.core.models import BaseModel, Revisioned
 from pathscore.core.scoping import Scope, ScopedQuerySet, subtree_q
 from pathscore.crm.choices import DecisionRole
 from pathscore.crm.validators import validate_credit_code
@@ -26,7 +26,7 @@ class CustomerQuerySet(ScopedQuerySet):
         return q
 
 
-class Customer(BaseModel):
+class Customer(Revisioned, BaseModel):
     """A company we sell to: a grid company, an industrial plant, a new-energy developer…"""
 
     name = models.CharField(_("name"), max_length=120)
@@ -62,7 +62,7 @@ class Customer(BaseModel):
     )
     notes = models.TextField(_("notes"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["revision"])
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -85,7 +85,7 @@ class ContactQuerySet(ScopedQuerySet):
         return Q(customer_id__in=Customer.objects.visible_in(scope).values("pk"))
 
 
-class Contact(BaseModel):
+class Contact(Revisioned, BaseModel):
     """A person at a customer, with their place in the customer's decision chain."""
 
     customer = models.ForeignKey(
@@ -105,7 +105,7 @@ class Contact(BaseModel):
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["revision"])
     objects = ContactQuerySet.as_manager()
 
     class Meta:

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pathscore.core.models import BaseModel
+from pathscore.core.models import BaseModel, Revisioned
 from pathscore.core.scoping import Scope, ScopedQuerySet, subtree_q
 
 
@@ -33,7 +33,7 @@ class FollowUpQuerySet(ScopedQuerySet):
         ).exclude(next_action="")
 
 
-class FollowUp(BaseModel):
+class FollowUp(Revisioned, BaseModel):
     """A recorded contact with a customer (跟进记录): a visit, call, meeting or survey."""
 
     customer = models.ForeignKey(
@@ -90,7 +90,7 @@ class FollowUp(BaseModel):
     #: A key the client generates per form, so a double tap or a retried sync saves once.
     client_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[participants, contacts])
+    history = HistoricalRecords(m2m_fields=[participants, contacts], excluded_fields=["revision"])
     objects = FollowUpQuerySet.as_manager()
 
     class Meta:

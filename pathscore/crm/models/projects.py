@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pathscore.core.models import BaseModel
+from pathscore.core.models import BaseModel, Revisioned
 from pathscore.core.scoping import Scope, ScopedQuerySet
 from pathscore.crm.choices import ProjectStatus
 
@@ -18,7 +18,7 @@ class ProjectQuerySet(ScopedQuerySet):
         return self.filter(status=ProjectStatus.ACTIVE)
 
 
-class Project(BaseModel):
+class Project(Revisioned, BaseModel):
     """One sales opportunity (项目/商机) with one customer, owned by one salesperson."""
 
     name = models.CharField(_("name"), max_length=150)
@@ -62,7 +62,7 @@ class Project(BaseModel):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["revision"])
     objects = ProjectQuerySet.as_manager()
 
     class Meta:

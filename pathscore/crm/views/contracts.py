@@ -98,6 +98,9 @@ class TermUpdateView(RecordWriterRequiredMixin, ServiceFormMixin, FormView):
             self.project = self.term.project
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.term}
+
     def get_initial(self):
         term = self.term
         return {
@@ -115,7 +118,13 @@ class TermUpdateView(RecordWriterRequiredMixin, ServiceFormMixin, FormView):
     def perform(self, form):
         # A fresh copy: a refused change must not linger on the object the page shows.
         term = ContractTerm.objects.get(pk=self.term.pk)
-        return services.term_update(term=term, actor=self.request.user, **form.cleaned_data)
+        data = dict(form.cleaned_data)
+        return services.term_update(
+            term=term,
+            actor=self.request.user,
+            expected_revision=data.pop("revision", None),
+            **data,
+        )
 
     def get_success_url(self):
         return contract_url(self.project)

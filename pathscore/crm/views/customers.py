@@ -203,7 +203,12 @@ class CustomerUpdateView(CustomerFormMixin, UpdateView):
         changes = _changed(form)
         if not changes:
             return customer
-        return services.customer_update(customer=customer, actor=self.request.user, **changes)
+        return services.customer_update(
+            customer=customer,
+            actor=self.request.user,
+            expected_revision=form.cleaned_data.get("revision"),
+            **changes,
+        )
 
 
 # --- Contacts ------------------------------------------------------------------------------
@@ -310,7 +315,12 @@ class ContactUpdateView(ContactFormMixin, UpdateView):
         changes = _changed(form)
         if not changes:
             return contact
-        return services.contact_update(contact=contact, actor=self.request.user, **changes)
+        return services.contact_update(
+            contact=contact,
+            actor=self.request.user,
+            expected_revision=form.cleaned_data.get("revision"),
+            **changes,
+        )
 
     def get_success_url(self):
         return self.object.get_absolute_url()

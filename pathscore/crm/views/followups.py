@@ -221,7 +221,10 @@ class FollowUpUpdateView(_FollowUpFormView):
         followup = FollowUp.objects.get(pk=self.instance.pk)
         try:
             return services.followup_update(
-                followup=followup, actor=self.request.user, **form.service_arguments()
+                followup=followup,
+                actor=self.request.user,
+                expected_revision=form.cleaned_data.get("revision"),
+                **form.service_arguments(),
             )
         except ValidationError as error:
             raise _retarget(error) from None

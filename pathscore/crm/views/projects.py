@@ -222,7 +222,12 @@ class ProjectUpdateView(ProjectFormMixin, UpdateView):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         if not changes:
             return project
-        return services.project_update(project=project, actor=self.request.user, **changes)
+        return services.project_update(
+            project=project,
+            actor=self.request.user,
+            expected_revision=form.cleaned_data.get("revision"),
+            **changes,
+        )
 
 
 class ProjectActionMixin(ServiceFormMixin):
