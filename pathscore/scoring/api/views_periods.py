@@ -46,6 +46,8 @@ APPEAL_CONFLICT = OpenApiResponse(
 #: A list answers 400 to a filter value out of scope and 404 to a page beyond the last.
 READ = {400: REFUSED, 403: FORBIDDEN, 404: NOT_FOUND}
 READ_ONE = {403: FORBIDDEN, 404: NOT_FOUND}
+#: What a write on a period or result may answer besides success.
+WRITE = {400: REFUSED, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT}
 
 #: Refusal codes of the period services that mean "not in this state", answered with 409.
 STATE_CODES = frozenset(
@@ -154,13 +156,7 @@ class PeriodViewSet(
 
     @extend_schema(
         request=s.PeriodUpdateSerializer,
-        responses={
-            200: s.PeriodSerializer,
-            400: REFUSED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses={200: s.PeriodSerializer, **WRITE},
     )
     @conflict_response
     def update(self, request, *args, **kwargs):
@@ -178,13 +174,7 @@ class PeriodViewSet(
 
     @extend_schema(
         request=s.PeriodUpdateSerializer,
-        responses={
-            200: s.PeriodSerializer,
-            400: REFUSED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses={200: s.PeriodSerializer, **WRITE},
     )
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
@@ -218,13 +208,7 @@ class PeriodViewSet(
 
     @extend_schema(
         request=s.ReasonSerializer,
-        responses={
-            200: s.PeriodSerializer,
-            400: REFUSED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses={200: s.PeriodSerializer, **WRITE},
     )
     @action(detail=True, methods=["post"], url_path="new-version", url_name="new-version")
     @conflict_response
@@ -316,13 +300,7 @@ class ResultViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=s.AdjustSerializer,
-        responses={
-            200: s.ResultDetailSerializer,
-            400: REFUSED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses={200: s.ResultDetailSerializer, **WRITE},
     )
     @action(detail=True, methods=["post"])
     @conflict_response
@@ -359,13 +337,7 @@ class ResultViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=s.ReasonSerializer,
-        responses={
-            201: s.AppealSerializer,
-            400: REFUSED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses={201: s.AppealSerializer, **WRITE},
     )
     @action(detail=True, methods=["post"])
     @conflict_response
