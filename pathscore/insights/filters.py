@@ -184,16 +184,25 @@ class DashboardFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.none(), required=False
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     customer_type = forms.ModelChoiceField(
-        label=_("Customer type"), queryset=_options(options.CUSTOMER_TYPE), required=False
+        label=_("Customer type"),
+        queryset=_options(options.CUSTOMER_TYPE),
+        required=False,
+        empty_label=_("All"),
     )
     category = forms.ModelChoiceField(
-        label=_("Project category"), queryset=_options(options.PROJECT_CATEGORY), required=False
+        label=_("Project category"),
+        queryset=_options(options.PROJECT_CATEGORY),
+        required=False,
+        empty_label=_("All"),
     )
     salesperson = forms.ModelChoiceField(
-        label=_("Salesperson"), queryset=User.objects.none(), required=False
+        label=_("Salesperson"), queryset=User.objects.none(), required=False, empty_label=_("All")
     )
     node = forms.ChoiceField(label=_("Current node"), required=False)
 
@@ -204,7 +213,7 @@ class DashboardFilterForm(forms.Form):
         self.fields["department"].queryset = departments_for(viewer)
         self.fields["salesperson"].queryset = salespeople_for(viewer)
         self.node_names = dict(node_choices())
-        self.fields["node"].choices = [("", "---------"), *self.node_names.items()]
+        self.fields["node"].choices = [("", _("All")), *self.node_names.items()]
 
     def clean(self):
         cleaned = super().clean()

@@ -26,10 +26,13 @@ class EvaluationFilterForm(forms.Form):
         label=_("Appraisal period"), queryset=Period.objects.none(), required=False
     )
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.none(), required=False
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     salesperson = forms.ModelChoiceField(
-        label=_("Salesperson"), queryset=User.objects.none(), required=False
+        label=_("Salesperson"), queryset=User.objects.none(), required=False, empty_label=_("All")
     )
 
     problems = DashboardFilterForm.problems
@@ -72,20 +75,20 @@ class ReportNodeFilterForm(DashboardFilterForm):
 
     set = forms.ChoiceField(label=_("Nodes"), choices=SETS, required=False)
     doer = forms.ModelChoiceField(
-        label=_("Credited to"), queryset=User.objects.none(), required=False
+        label=_("Credited to"), queryset=User.objects.none(), required=False, empty_label=_("All")
     )
     code = forms.ChoiceField(label=_("Node"), required=False)
     reason = forms.ChoiceField(label=_("Delay reason"), required=False)
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Department.objects.none(), required=False
+        label=_("Team"), queryset=Department.objects.none(), required=False, empty_label=_("All")
     )
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, viewer=viewer, **kwargs)
         self.fields["doer"].queryset = User.objects.visible_to(viewer)
-        self.fields["code"].choices = [("", "---------"), *self.node_names.items()]
+        self.fields["code"].choices = [("", _("All")), *self.node_names.items()]
         self.fields["reason"].choices = [
-            ("", "---------"),
+            ("", _("All")),
             *((str(category.pk), str(category)) for category in DelayCategory.objects.all()),
             (NO_REASON, _("No reason given yet")),
         ]
