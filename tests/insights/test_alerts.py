@@ -265,6 +265,13 @@ def test_needs_marked_handled_open_no_relay_alert(personas, now):
     assert not Alert.objects.exists()
 
 
+def test_needs_older_than_the_look_back_are_history_not_alerts(personas, now):
+    project = started(personas.sales_a, "徐州光伏")
+    relayed_followup(personas.sales_a, project, now - dt.timedelta(days=45))
+    detect(now)
+    assert not Alert.objects.exists()
+
+
 # --- Idempotent detection ----------------------------------------------------------------------
 
 

@@ -289,15 +289,21 @@ def relay_tasks_for(followup_ref: str = "pk") -> QuerySet:
     ).filter(Q(rule__isnull=True) | Q(source_ref=source_ref))
 
 
+#: Feedback older than this is history for the reports, not an alert to act on now.
+RELAY_LOOKBACK_DAYS = 30
+
+
 def unrelayed_followups(since: dt.datetime) -> QuerySet:
-    """Follow-ups on active projects, recorded before ``since``, with customer needs still
-    open and nothing handed to another team since. One query."""
+    """Follow-ups on active projects, recorded before ``since`` (and within the
+    look-back), with customer needs still open and nothing handed to another team since.
+    One query."""
     open_needs = CustomerNeed.objects.filter(followup=OuterRef("pk"), handled_at__isnull=True)
     return (
         FollowUp.objects.filter(
             project__isnull=False,
             project__status=ProjectStatus.ACTIVE,
             occurred_at__lte=since,
+            occurred_at__gte=since - dt.timedelta(days=RELAY_LOOKBACK_DAYS),
         )
         .filter(Exists(open_needs))
         .exclude(Exists(relay_tasks_for()))
