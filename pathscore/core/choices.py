@@ -33,3 +33,5 @@ class SecurityEventKind(models.TextChoices):
     PERMISSION_DENIED = "permission_denied", _("Permission denied")
     EXPORT = "export", _("Export")
     SETTINGS_CHANGED = "settings_changed", _("Settings changed")
+    TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")

@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.choices import Role
-from pathscore.org.models import Department, User
+from pathscore.org.models import Department, TokenScope, User
 
 
 class LoginForm(AuthenticationForm):
@@ -114,3 +114,35 @@ class PasswordChangeForm(forms.Form):
 
 class PreferencesForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+def _expiry_days(value: str) -> int | None:
+    return None if value == "never" else int(value)
+
+
+class ApiTokenForm(forms.Form):
+    """Name, scope and expiry of a new personal API token."""
+
+    EXPIRY_CHOICES = [
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+        ("365", _("1 year")),
+        ("never", _("Never")),
+    ]
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("What uses the token, e.g. ERP sync."),
+    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=TokenScope.choices, initial="read")
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Expires after"),
+        choices=EXPIRY_CHOICES,
+        coerce=_expiry_days,
+        initial="90",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "off"

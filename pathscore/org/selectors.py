@@ -79,3 +79,10 @@ def manager_of(user: User) -> User | None:
         ):
             return department.head
     return None
+
+
+def api_tokens_of(user):
+    """A person's own API tokens, newest first, for their profile."""
+    from pathscore.org.models import ApiToken
+
+    return ApiToken.objects.visible_to(user).filter(user=user).order_by("-created_at", "-pk")

@@ -6,19 +6,23 @@ business logic of their own.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathscore.core.choices import Role, SecurityEventKind
 from pathscore.core.security import record_security_event
-from pathscore.org.models import Department, RoleGrant, User
+from pathscore.org.models import ApiToken, Department, RoleGrant, TokenScope, User
 
 
 def path_for(department: Department) -> tuple[str, int]:
@@ -205,12 +209,13 @@ def _end_sessions(user: User) -> None:
 
 @transaction.atomic
 def user_deactivate(*, user: User, actor: User | None = None, request=None) -> User:
-    """Deactivate an account and end every one of its sessions at once."""
+    """Deactivate an account: every one of its sessions and API tokens ends at once."""
     if actor is not None and actor.pk == user.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     user.is_active = False
     user.save(update_fields=["is_active"])
     _end_sessions(user)
+    _revoke_all_tokens(user)
     record_security_event(
         kind=SecurityEventKind.USER_DEACTIVATED, request=request, actor=actor, subject=user
     )
@@ -368,3 +373,126 @@ def robot_update(*, robot, actor: User, **changes):
         if name in ROBOT_FIELDS:
             setattr(robot, name, value)
     return _save_robot(robot, actor)
+
+
+# Personal API tokens ------------------------------------------------------------------
+
+#: Expiry choices offered when creating a token, in days (``None``: never expires).
+TOKEN_EXPIRY_DAYS = (30, 90, 365, None)
+TOKEN_DEFAULT_EXPIRY_DAYS = 90
+#: last_used_at is refreshed at most this often, so a busy script does not write per call.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+_SECRET_MARK = "ps_"
+
+
+def token_digest(secret: str) -> str:
+    """The stored form of a secret: its SHA-256, hex encoded."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_prefix_of(secret: str) -> str | None:
+    """The prefix inside a well-formed secret (``ps_<prefix>_<random>``), else ``None``."""
+    length = ApiToken.PREFIX_LENGTH
+    start = len(_SECRET_MARK)
+    if not secret.startswith(_SECRET_MARK) or len(secret) < start + length + 33:
+        return None
+    if secret[start + length] != "_":
+        return None
+    return secret[start : start + length]
+
+
+@transaction.atomic
+def token_create(
+    *, user: User, name: str, scope: str, expires_in_days: int | None, request=None
+) -> tuple[ApiToken, str]:
+    """Create a personal API token and return it with its secret.
+
+    The secret is returned only here: the database keeps its digest, so nobody, not even
+    an administrator, can read it back later.
+    """
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_("Give the token a name, e.g. the script that uses it.")]
+    if scope not in TokenScope.values:
+        errors["scope"] = [_("Choose read only or read and write.")]
+    if expires_in_days not in TOKEN_EXPIRY_DAYS:
+        errors["expires_in_days"] = [_("Choose one of the offered expiry periods.")]
+    if not user.is_active:
+        errors["__all__"] = [_("A deactivated account cannot create API tokens.")]
+    if errors:
+        raise ValidationError(errors)
+    prefix = secrets.token_hex(ApiToken.PREFIX_LENGTH // 2)
+    secret = f"{_SECRET_MARK}{prefix}_{secrets.token_urlsafe(32)}"
+    expires_at = (
+        timezone.now() + timedelta(days=expires_in_days) if expires_in_days is not None else None
+    )
+    token = ApiToken(
+        user=user,
+        name=name[:80],
+        prefix=prefix,
+        digest=token_digest(secret),
+        scope=scope,
+        expires_at=expires_at,
+    )
+    token.full_clean()
+    token.save()
+    record_security_event(
+        kind=SecurityEventKind.TOKEN_CREATED,
+        request=request,
+        actor=user,
+        subject=user,
+        token=token.prefix,
+        name=token.name,
+        scope=token.scope,
+    )
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, actor: User, request=None) -> ApiToken:
+    """Revoke a token at once. Its owner or a system administrator may do this."""
+    if actor.pk != token.user_id and not actor.scope.has_role(Role.SYSTEM_ADMIN):
+        raise PermissionDenied(_("Only the token's owner or a system admin may revoke it."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_security_event(
+            kind=SecurityEventKind.TOKEN_REVOKED,
+            request=request,
+            actor=actor,
+            subject=token.user,
+            token=token.prefix,
+            name=token.name,
+        )
+    return token
+
+
+def _revoke_all_tokens(user: User) -> None:
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def token_authenticate(*, secret: str, ip: str | None = None) -> ApiToken | None:
+    """The usable token (with its active user) that ``secret`` belongs to, or ``None``.
+
+    The user's ``is_active`` is checked on every call, so deactivation works at once.
+    Last use is recorded with a conditional UPDATE at most once per
+    :data:`TOKEN_USE_RESOLUTION`, not on every request.
+    """
+    prefix = token_prefix_of(secret)
+    if prefix is None:
+        return None
+    digest = token_digest(secret)
+    candidates = ApiToken.objects.usable().filter(prefix=prefix).select_related("user")
+    token = next((t for t in candidates if hmac.compare_digest(t.digest, digest)), None)
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    stale_before = now - TOKEN_USE_RESOLUTION
+    if token.last_used_at is None or token.last_used_at < stale_before:
+        # Conditional, so concurrent requests write once; losing the race is harmless.
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before)
+        ).update(last_used_at=now, last_used_ip=ip)
+        token.last_used_at, token.last_used_ip = now, ip
+    return token

@@ -102,7 +102,7 @@ def test_everyone_signed_in_reads_periods(personas, api, period):
     row = api(personas.sales_a).get(f"{PERIODS}{period.pk}/").json()
     assert (row["state"], row["version"], row["starts_on"]) == ("open", 1, "2026-07-01")
     assert row["appeal_deadline"] is None
-    assert api(None).get(PERIODS).status_code == 403
+    assert api(None).get(PERIODS).status_code == 401  # no credentials: Bearer challenge
     assert api(personas.hr).get(f"{PERIODS}424242/").status_code == 404
 
 

@@ -16,6 +16,7 @@ from pathscore.core.security import record_security_event
 from pathscore.core.views import apply_validation_error
 from pathscore.org import services
 from pathscore.org.forms import LoginForm, PasswordChangeForm, PreferencesForm
+from pathscore.org.views.tokens import render_profile
 
 
 class LoginView(auth_views.LoginView):
@@ -73,7 +74,7 @@ class PasswordChangeView(LoginRequiredMixin, FormView):
 
 class ProfileView(LoginRequiredMixin, View):
     def get(self, request):
-        return render(request, "org/profile.html", {"person": request.user})
+        return render_profile(request)
 
 
 class LanguageView(View):

@@ -15,6 +15,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from pathscore.api.permissions import TokenScopePermission
 from pathscore.api.viewsets import ScopedViewSetMixin, ServiceModelViewSet
 from pathscore.core.scoping import scope_for
 from pathscore.process import selectors, services
@@ -114,7 +115,11 @@ class IsProcessAdminOrReadOnly(permissions.BasePermission):
 class _SettingsViewSet(ServiceModelViewSet):
     """Settings are never deleted (old records point at them): switch them off instead."""
 
-    permission_classes = [permissions.IsAuthenticated, IsProcessAdminOrReadOnly]
+    permission_classes = [
+        permissions.IsAuthenticated,
+        TokenScopePermission,
+        IsProcessAdminOrReadOnly,
+    ]
 
 
 class AutomationRuleViewSet(_SettingsViewSet):
