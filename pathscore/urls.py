@@ -6,7 +6,7 @@ from django.views.static import serve
 from pathscore.core.choices import Role
 from pathscore.core.scoping import scope_for
 from pathscore.core.views import HomeView, SecurityLogView
-from pathscore.org.views import auth
+from pathscore.org.views import auth, tokens
 
 
 def _system_admins_only(request):
@@ -22,10 +22,17 @@ urlpatterns = [
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
     path("accounts/profile/", auth.ProfileView.as_view(), name="profile"),
+    path("accounts/profile/tokens/", tokens.ApiTokenCreateView.as_view(), name="token-create"),
+    path(
+        "accounts/profile/tokens/<int:pk>/revoke/",
+        tokens.ApiTokenRevokeView.as_view(),
+        name="token-revoke",
+    ),
     path("accounts/password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("language/", auth.LanguageView.as_view(), name="set-language"),
     path("org/", include("pathscore.org.urls")),
     path("inbox/", include("pathscore.notify.urls")),
+    path("notify/webhooks/", include("pathscore.notify.webhook_urls")),
     path("", include("pathscore.crm.urls")),
     path("process/", include("pathscore.process.urls")),
     path("scoring/", include("pathscore.scoring.urls")),

@@ -6,3 +6,6 @@ class NotifyConfig(AppConfig):
     name = "pathscore.notify"
     label = "notify"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from pathscore.notify import navigation  # noqa: F401  (menu entries)

@@ -14,6 +14,7 @@ class ProcessConfig(AppConfig):
             navigation,
             notifications,
             scoping,
+            webhooks,
         )
 
         automation.connect()

@@ -3,6 +3,8 @@
 NODE_SUBMITTED = "process.node_submitted"
 NODE_APPROVED = "process.node_approved"
 NODE_RETURNED = "process.node_returned"
+#: Published once per node and due date, when the reminder job first finds it overdue.
+NODE_OVERDUE = "process.node_overdue"
 DELAY_REASON_GIVEN = "process.delay_reason_given"
 TASK_CREATED = "process.task_created"
 TASK_DONE = "process.task_done"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,13 +20,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pathscore.core.choices import Role
+from pathscore.core.events import publish
 from pathscore.notify.delivery import deliver
 from pathscore.org.models import DepartmentRobot, User
 from pathscore.org.selectors import manager_of
+from pathscore.process import events
 from pathscore.process.choices import OPEN_STATES, DelayDecision, ReminderKind, TaskState
 from pathscore.process.models import HandoffTask, NodeInstance, ProjectProcess, ReminderLog
 
 logger = logging.getLogger(__name__)
+
+#: The reminder log's channel for a domain event published by the job.
+EVENT_CHANNEL = "event"
+_NOBODY = SimpleNamespace(pk=0)
 
 
 def _claimer(subject: str, kind: str, occasion: str, recipient) -> callable:
@@ -81,6 +88,20 @@ def _open_nodes():
     ).select_related("definition", "project__owner__department")
 
 
+def _publish_overdue(node) -> None:
+    """Tell the apps above (webhooks) once per node and due date that it is overdue; the
+    reminder log row, without a recipient, is the once-only claim."""
+    occasion = node.planned_due.isoformat()
+    if _claimer(f"node:{node.pk}", ReminderKind.OVERDUE, occasion, _NOBODY)(EVENT_CHANNEL):
+        publish(
+            events.NODE_OVERDUE,
+            node_id=node.pk,
+            project_id=node.project_id,
+            code=node.definition.code,
+            planned_due=occasion,
+        )
+
+
 def remind_nodes(today: dt.date, counter: Counter) -> None:
     for node in _open_nodes().filter(
         planned_due__gte=today, planned_due__lte=today + dt.timedelta(days=7)
@@ -107,6 +128,7 @@ def remind_nodes(today: dt.date, counter: Counter) -> None:
         )
     for node in _open_nodes().filter(planned_due__lt=today).prefetch_related("delay_reasons"):
         project, owner = node.project, node.project.owner
+        _publish_overdue(node)
         days_late = (today - node.planned_due).days
         reasons = list(node.delay_reasons.all())
         has_reason = bool(reasons)

@@ -12,6 +12,7 @@ class ScoringConfig(AppConfig):
             catalogue,  # noqa: F401  (registers the indicators)
             navigation,  # noqa: F401  (menu entries)
             notifications,
+            webhooks,  # noqa: F401  (webhook events)
         )
 
         notifications.connect()

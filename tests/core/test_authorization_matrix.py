@@ -267,6 +267,9 @@ PAGE_MODELS = [
     ("org/departments/", "Department"),
     ("org/robots/", "DepartmentRobot"),
     ("inbox/", "Notification"),
+    ("accounts/profile/tokens/", "ApiToken"),
+    ("notify/webhooks/deliveries/", "WebhookDelivery"),
+    ("notify/webhooks/", "Webhook"),
     ("customers/", "Customer"),
     ("contacts/", "Contact"),
     ("projects/", "Project"),
@@ -304,6 +307,8 @@ COMPANY_WIDE = {
     "TrainingSession",
     "DepartmentRobot",
     "Period",
+    "Webhook",
+    "WebhookDelivery",
 }
 
 
@@ -330,6 +335,19 @@ def _company_record(name: str):
     return model.objects.order_by("pk").first() or Missing()
 
 
+def _api_token_of(owner):
+    """The owner's personal API token (made on first use): personal, so never company-wide."""
+    from pathscore.org import services
+    from pathscore.org.models import ApiToken
+
+    token = ApiToken.objects.filter(user=owner).first()
+    if token is None:
+        token, _ = services.token_create(
+            user=owner, name="矩阵令牌", scope="read", expires_in_days=90
+        )
+    return token
+
+
 def values_for(route: Route, side: Side, world, personas, owner) -> dict | None:
     """The URL arguments pointing at ``side``'s records, or None when unknown."""
     by_model = {
@@ -353,6 +371,7 @@ def values_for(route: Route, side: Side, world, personas, owner) -> dict | None:
         "Notification": side.notification,
         "Alert": side.alert,
         "User": owner,
+        "ApiToken": _api_token_of(owner),
         "Department": owner.department,
         "Period": world["period"],
         "TrainingSession": world["session"],
