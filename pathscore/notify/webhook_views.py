@@ -22,7 +22,7 @@ from pathscore.notify import selectors, services
 from pathscore.notify.models import Webhook, WebhookDelivery
 from pathscore.notify.webhooks import event_choices
 
-SECRET_KEY = "webhook_secret"
+SECRET_KEY = "webhook_secret"  # nosec B105 - a context key naming where the page shows the secret, not a secret
 
 
 class SystemAdminMixin(PermissionRequiredMixin):

@@ -382,7 +382,7 @@ TOKEN_EXPIRY_DAYS = (30, 90, 365, None)
 TOKEN_DEFAULT_EXPIRY_DAYS = 90
 #: last_used_at is refreshed at most this often, so a busy script does not write per call.
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
-_SECRET_MARK = "ps_"
+_SECRET_MARK = "ps_"  # nosec B105 - the public prefix every token starts with, not a secret
 
 
 def token_digest(secret: str) -> str:
