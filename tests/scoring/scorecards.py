@@ -58,46 +58,41 @@ def unregister_test_indicators() -> None:
         indicators._catalogue.pop(code, None)
 
 
+def build_scorecard(
+    *, code, dimensions: dict, items: list, department=None, role="", name="测试考核表"
+):
+    """A published scorecard: ``dimensions`` is ``{dimension: weight}``, ``items`` a list of
+    ``(indicator, dimension, weight, rule_kind, direction, params)`` in order."""
+    card = Scorecard.objects.create(
+        code=code, name=name, department=department, role=role, status="published"
+    )
+    for dimension, weight in dimensions.items():
+        ScorecardDimension.objects.create(scorecard=card, dimension=dimension, weight=D(weight))
+    for order, (indicator, dimension, weight, kind, direction, params) in enumerate(items, 1):
+        ScorecardItem.objects.create(
+            scorecard=card,
+            indicator=indicator,
+            dimension=dimension,
+            weight=D(weight),
+            rule_kind=kind,
+            direction=direction,
+            params=params,
+            order=order,
+        )
+    return card
+
+
 def make_scorecard(*, department=None, role=Role.SALESPERSON, code="test-card") -> Scorecard:
     """Process 60 (visits 50 team-relative 1.5×, revisions 50 lower target 2 zero at 6),
     ability 40 (quality 100 percentile)."""
-    card = Scorecard.objects.create(
+    return build_scorecard(
         code=code,
-        name="测试考核表",
         department=department,
         role="" if department else role,
-        status="published",
+        dimensions={"process": 60, "ability": 40},
+        items=[
+            ("t_visits", "process", 50, "team_relative", "higher", {"full_at": "1.5"}),
+            ("t_revisions", "process", 50, "target", "lower", {"target": "2", "zero_at": "6"}),
+            ("t_quality", "ability", 100, "percentile", "higher", {}),
+        ],
     )
-    ScorecardDimension.objects.create(scorecard=card, dimension="process", weight=D(60))
-    ScorecardDimension.objects.create(scorecard=card, dimension="ability", weight=D(40))
-    ScorecardItem.objects.create(
-        scorecard=card,
-        indicator="t_visits",
-        dimension="process",
-        weight=D(50),
-        rule_kind="team_relative",
-        direction="higher",
-        params={"full_at": "1.5"},
-        order=1,
-    )
-    ScorecardItem.objects.create(
-        scorecard=card,
-        indicator="t_revisions",
-        dimension="process",
-        weight=D(50),
-        rule_kind="target",
-        direction="lower",
-        params={"target": "2", "zero_at": "6"},
-        order=2,
-    )
-    ScorecardItem.objects.create(
-        scorecard=card,
-        indicator="t_quality",
-        dimension="ability",
-        weight=D(100),
-        rule_kind="percentile",
-        direction="higher",
-        params={},
-        order=3,
-    )
-    return card

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from pathscore.scoring import services
-from pathscore.scoring.models import Scorecard, ScorecardDimension, ScorecardItem
+from pathscore.scoring.models import ScorecardItem
 from tests.crm import factories
+from tests.scoring.scorecards import build_scorecard
 from tests.scoring.test_engine import add_salesperson
 from tests.scoring.test_indicators import node_scenario, sales_a2  # noqa: F401 (fixtures)
 
@@ -33,42 +34,17 @@ def _fresh():
 def card(personas):
     """Team A: process 60 (follow-ups: full marks at 10; node on-time rate: full marks at
     100 %), ability 40 (quality score: percentile)."""
-    card = Scorecard.objects.create(
-        code="sales-a", name="销售考核", department=personas.team_a, status="published"
+    return build_scorecard(
+        code="sales-a",
+        name="销售考核",
+        department=personas.team_a,
+        dimensions={"process": 60, "ability": 40},
+        items=[
+            ("followup_count", "process", 50, "target", "higher", {"target": "10"}),
+            ("node_on_time_rate", "process", 50, "target", "higher", {"target": "100"}),
+            ("quality_score", "ability", 100, "percentile", "higher", {}),
+        ],
     )
-    ScorecardDimension.objects.create(scorecard=card, dimension="process", weight=D(60))
-    ScorecardDimension.objects.create(scorecard=card, dimension="ability", weight=D(40))
-    ScorecardItem.objects.create(
-        scorecard=card,
-        indicator="followup_count",
-        dimension="process",
-        weight=D(50),
-        rule_kind="target",
-        direction="higher",
-        params={"target": "10"},
-        order=1,
-    )
-    ScorecardItem.objects.create(
-        scorecard=card,
-        indicator="node_on_time_rate",
-        dimension="process",
-        weight=D(50),
-        rule_kind="target",
-        direction="higher",
-        params={"target": "100"},
-        order=2,
-    )
-    ScorecardItem.objects.create(
-        scorecard=card,
-        indicator="quality_score",
-        dimension="ability",
-        weight=D(100),
-        rule_kind="percentile",
-        direction="higher",
-        params={},
-        order=3,
-    )
-    return card
 
 
 @pytest.fixture
