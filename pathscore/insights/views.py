@@ -139,6 +139,7 @@ class DrillDownView(DashboardAccessMixin, ScopedListView):
     paginate_by = 50
 
     def records(self, s: Slice, data: dict):
+        """The scoped queryset behind this tile or chart element (each drill-down its own)."""
         raise NotImplementedError
 
     def describe(self, s: Slice, data: dict) -> list[str]:

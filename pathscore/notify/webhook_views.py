@@ -175,6 +175,7 @@ class WebhookActionView(SystemAdminMixin, View):
         return redirect("webhooks:detail", pk=webhook.pk)
 
     def perform(self, webhook):
+        """Call this button's service on the webhook (each button view its own)."""
         raise NotImplementedError
 
 

@@ -154,6 +154,7 @@ class CustomerFormMixin(RecordWriterRequiredMixin, ServiceFormMixin):
         }
 
     def call_service(self, form):
+        """The create or update service this form calls (each subclass names its own)."""
         raise NotImplementedError
 
     def perform(self, form):

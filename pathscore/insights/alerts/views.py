@@ -100,6 +100,7 @@ class AlertActionView(AlertAccessMixin, View):
     success_message = ""
 
     def perform(self, alert: Alert, data: dict) -> None:
+        """Call this action's service with the valid form data (each action view its own)."""
         raise NotImplementedError
 
     def post(self, request, pk):

@@ -71,6 +71,7 @@ class ReportView(DashboardAccessMixin, View):
     form_class = DashboardFilterForm
 
     def build(self, form) -> dict:
+        """The report's figures for a valid filter form (each report its own selectors)."""
         raise NotImplementedError
 
     def page(self, data: dict) -> dict:
@@ -80,6 +81,7 @@ class ReportView(DashboardAccessMixin, View):
         return _describe(form.to_slice())
 
     def sheets(self, data: dict) -> list[Sheet]:
+        """The workbook's sheets for ``build``'s figures (each report its own layout)."""
         raise NotImplementedError
 
     def get(self, request):

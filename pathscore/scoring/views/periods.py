@@ -289,6 +289,7 @@ class PeriodActionView(HrOnlyMixin, View):
         return redirect("scoring:period-detail", pk=self.period.pk)
 
     def perform(self, form) -> str:
+        """Call the period service; return the success message (each action its own)."""
         raise NotImplementedError
 
 
@@ -456,6 +457,7 @@ class _ResultFormView(ResultMixin, View):
     testid = ""
 
     def allowed(self, result) -> bool:
+        """Whether the user may take this action on the result (each form its own rule)."""
         raise NotImplementedError
 
     def load(self, pk):
@@ -474,6 +476,7 @@ class _ResultFormView(ResultMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def make_form(self, data=None):
+        """The bound or blank form of this action (each view its own form)."""
         raise NotImplementedError
 
     def extra_context(self) -> dict:
