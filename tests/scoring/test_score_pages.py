@@ -275,6 +275,8 @@ def test_an_indicator_with_nothing_to_measure_is_shown_as_not_applicable(
     body = response.content.decode()
     assert 'data-testid="not-applicable-feedback_relay_time"' in body
     assert 'data-testid="why-not-applicable-feedback_relay_time"' in body
+    # No value, so no unit after the dash.
+    assert 'data-testid="value-feedback_relay_time">—</td>' in body
     score = response.context["score"]
     relay = next(i for i in score["items"] if i["indicator"] == "feedback_relay_time")
     assert relay["points"] is None and relay["value"] is None
