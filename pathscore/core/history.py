@@ -6,10 +6,14 @@ related objects shown by name, for the History tab every record page has.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 @dataclass
@@ -99,3 +103,24 @@ def history_entries(instance, *, limit: int = 50) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+@contextmanager
+def acting_as(user) -> Iterator[None]:
+    """Credit every history row written inside the block to ``user``.
+
+    django-simple-history takes the author from the current request, which a background
+    job, an import or a management command does not have; without this their changes
+    would be recorded as made by nobody. An enclosing request (if any) is restored after.
+    """
+    context = HistoricalRecords.context
+    missing = object()
+    previous = getattr(context, "request", missing)
+    context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if previous is missing:
+            del context.request
+        else:
+            context.request = previous

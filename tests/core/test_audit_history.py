@@ -113,3 +113,20 @@ def test_the_admin_leaves_one_row_with_the_admin_as_author(personas, client):
     history = rows(Department.objects.get(pk=department.pk))
     assert len(history) == before + 1
     assert (history[-1].history_type, history[-1].history_user) == ("~", personas.sysadmin)
+
+
+def test_a_change_outside_a_request_is_credited_to_the_acting_user(personas):
+    from pathscore.core.history import acting_as
+    from pathscore.crm import services
+
+    customer = factories.customer(personas.sales_a, name="后台任务客户")
+    with acting_as(personas.manager_a):
+        services.customer_update(
+            customer=customer, actor=personas.manager_a, name="后台任务客户（改）"
+        )
+    services.customer_update(customer=customer, actor=personas.sales_a, name="后台任务客户（再改）")
+    history = rows(customer)
+    assert [(r.history_type, r.history_user) for r in history[-2:]] == [
+        ("~", personas.manager_a),
+        ("~", None),
+    ]
