@@ -89,6 +89,9 @@ class FollowUp(Revisioned, BaseModel):
     location_accuracy = models.FloatField(_("location accuracy (m)"), null=True, blank=True)
     #: A key the client generates per form, so a double tap or a retried sync saves once.
     client_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    #: The follow-up's key in another system (a CRM being migrated, an import file):
+    #: importing a row with the same key again updates this follow-up instead of adding one.
+    external_id = models.CharField(_("external ID"), max_length=64, blank=True, default="")
 
     history = HistoricalRecords(m2m_fields=[participants, contacts], excluded_fields=["revision"])
     objects = FollowUpQuerySet.as_manager()
@@ -100,6 +103,13 @@ class FollowUp(Revisioned, BaseModel):
             models.Index(fields=["project", "occurred_at"], name="crm_followup_project_time"),
             models.Index(fields=["customer", "occurred_at"], name="crm_followup_customer_time"),
             models.Index(fields=["next_action_date"], name="crm_followup_next_action"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="crm_followup_unique_external_id",
+            )
         ]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")

@@ -61,6 +61,9 @@ class Project(Revisioned, BaseModel):
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+    #: The project's number in another system (ERP, a migration file): importing a row with
+    #: the same code again updates this project instead of creating a second one.
+    external_code = models.CharField(_("external code"), max_length=40, blank=True, default="")
 
     history = HistoricalRecords(excluded_fields=["revision"])
     objects = ProjectQuerySet.as_manager()
@@ -70,6 +73,13 @@ class Project(Revisioned, BaseModel):
         indexes = [
             models.Index(fields=["owner", "status"], name="crm_project_owner_status"),
             models.Index(fields=["status", "expected_sign_date"], name="crm_project_status_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_code"],
+                condition=~Q(external_code=""),
+                name="crm_project_unique_external_code",
+            )
         ]
         verbose_name = _("project")
         verbose_name_plural = _("projects")

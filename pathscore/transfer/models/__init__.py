@@ -1,0 +1,3 @@
+from pathscore.transfer.models.batches import ImportBatch
+
+__all__ = ["ImportBatch"]
