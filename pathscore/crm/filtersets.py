@@ -1,8 +1,11 @@
 """One FilterSet per list: the HTML list, its export and the API filter the same way."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.filtersets import DepartmentSubtreeFilter, ScopedFilterSet
@@ -11,6 +14,10 @@ from pathscore.crm import options
 from pathscore.crm.choices import DecisionRole, DocumentKind, ProjectStatus
 from pathscore.crm.models import Contact, Customer, Document, FollowUp, Project
 from pathscore.org.models import Department, User
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _options(kind):
@@ -79,6 +86,7 @@ class ProjectFilterSet(ScopedFilterSet):
     expected_to = django_filters.DateFilter(
         field_name="expected_sign_date", lookup_expr="lte", label=_("Expected signing to")
     )
+    external_code = django_filters.CharFilter(label=_("External code"))
 
     class Meta:
         model = Project
@@ -104,16 +112,20 @@ class FollowUpFilterSet(ScopedFilterSet):
         queryset=_options(options.CUSTOMER_TYPE),
         label=_("Customer type"),
     )
-    since = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__gte", label=_("From")
-    )
-    until = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__lte", label=_("To")
-    )
+    since = django_filters.DateFilter(method="occurred_since", label=_("From"))
+    until = django_filters.DateFilter(method="occurred_until", label=_("To"))
 
     class Meta:
         model = FollowUp
         fields = ["q", "mode", "customer", "project", "author", "department", "since", "until"]
+
+    # Local days as a range of stored timestamps: the time index serves it, where a
+    # ``__date`` lookup converts every row (a Python function per row on SQLite).
+    def occurred_since(self, queryset, name, value):
+        return queryset.filter(occurred_at__gte=_local_midnight(value))
+
+    def occurred_until(self, queryset, name, value):
+        return queryset.filter(occurred_at__lt=_local_midnight(value + datetime.timedelta(days=1)))
 
     def search(self, queryset, name, value):
         return queryset.filter(

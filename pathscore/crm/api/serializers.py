@@ -110,6 +110,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "signed_on",
             "closed_on",
             "description",
+            "external_code",
             "revision",
             "created_at",
             "updated_at",
@@ -195,6 +196,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "longitude",
             "location_accuracy",
             "client_key",
+            "external_id",
             "revision",
             "created_at",
         ]
