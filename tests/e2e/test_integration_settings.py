@@ -81,9 +81,7 @@ def receiver():
     server.shutdown()
 
 
-def test_an_admin_registers_a_webhook_and_its_test_event_arrives_signed(
-    page, personas, receiver
-):
+def test_an_admin_registers_a_webhook_and_its_test_event_arrives_signed(page, personas, receiver):
     url, received = receiver
     sign_in(page, personas.sysadmin)
     page.goto("/notify/webhooks/")
