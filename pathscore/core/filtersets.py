@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -9,7 +10,7 @@ from pathscore.core.models import SecurityEvent
 
 class SecurityEventFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=SecurityEventKind.choices, label=_("Event"))
-    username = django_filters.CharFilter(lookup_expr="icontains", label=_("User name"))
+    username = django_filters.CharFilter(method="filter_person", label=_("User name"))
     since = django_filters.DateFilter(
         field_name="occurred_at", lookup_expr="date__gte", label=_("From")
     )
@@ -20,6 +21,15 @@ class SecurityEventFilterSet(django_filters.FilterSet):
     class Meta:
         model = SecurityEvent
         fields = ["kind", "username", "since", "until"]
+
+    def filter_person(self, queryset, name, value):
+        # The account an event is about, or the person who acted (an export, a refusal,
+        # a settings change), by user name or by name.
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(actor__username__icontains=value)
+            | Q(actor__name__icontains=value)
+        )
 
 
 class ScopedFilterSet(django_filters.FilterSet):

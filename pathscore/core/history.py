@@ -13,6 +13,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from django.db import models
+from django.db.models.signals import post_save
 from simple_history.models import HistoricalRecords
 
 
@@ -124,3 +125,24 @@ def acting_as(user) -> Iterator[None]:
             del context.request
         else:
             context.request = previous
+
+
+def record_change(instance) -> None:
+    """Leave the one history row of a change written by a conditional UPDATE.
+
+    Claims ("approve this node if it is still submitted") change rows with
+    ``queryset.update()`` so that exactly one of two racing requests wins; an UPDATE
+    bypasses ``save()`` and so the history. The winner calls this once, after its last
+    write to the row: the row is re-read and announced as saved, which writes one history
+    row (with many-to-many fields) credited like any other save: to the request's user,
+    ``acting_as(...)``, or nobody ("system").
+    """
+    instance.refresh_from_db()
+    post_save.send(
+        sender=type(instance),
+        instance=instance,
+        created=False,
+        update_fields=None,
+        raw=False,
+        using=instance._state.db,
+    )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 SESSION_STARTED_KEY = "pathscore_started"
@@ -86,4 +87,63 @@ class UserPreferencesMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         timezone.deactivate()
+        return response
+
+
+class DenialLogMiddleware:
+    """Write a ``permission_denied`` security event for every 403 a signed-in person gets.
+
+    Views and API checks refuse in many places (permission mixins, services raising
+    PermissionDenied, DRF permission classes, the CSRF check); logging the answer here
+    records each refusal exactly once, wherever it came from. A refusal that was already
+    logged with more detail (``record_security_event`` marks the request) is not repeated.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            response.status_code == 403
+            and user is not None
+            and user.is_authenticated
+            and not getattr(request, DENIAL_RECORDED, False)
+        ):
+            from pathscore.core.choices import SecurityEventKind
+            from pathscore.core.security import record_security_event
+
+            record_security_event(
+                kind=SecurityEventKind.PERMISSION_DENIED,
+                request=request,
+                actor=user,
+                path=request.path[:300],
+                method=request.method,
+            )
+        return response
+
+
+#: Set on a request once its refusal is in the security log.
+DENIAL_RECORDED = "pathscore_denial_recorded"
+
+
+class PrivateByDefaultMiddleware:
+    """Keep signed-in people's pages and API answers out of every cache (PIPL, OWASP ASVS
+    V8: scores, customers and reviews are personal or confidential).
+
+    A response that already says how it may be cached (a document download, WhiteNoise's
+    static files) keeps its own header; everything else a signed-in person receives is
+    sent with ``Cache-Control: no-store``, so a shared computer's browser or a proxy keeps
+    no copy of it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathscore.core.choices import SecurityEventKind
+from pathscore.core.middleware import DENIAL_RECORDED
 from pathscore.core.models import SecurityEvent
 
 
@@ -21,6 +23,9 @@ def record_security_event(
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
+    if kind == SecurityEventKind.PERMISSION_DENIED and request is not None:
+        # The denial log middleware then knows this refusal is already recorded.
+        setattr(getattr(request, "_request", request), DENIAL_RECORDED, True)
     return SecurityEvent.objects.create(
         kind=kind,
         actor=actor,
@@ -29,4 +34,16 @@ def record_security_event(
         ip_address=client_ip(request),
         user_agent=agent,
         detail=detail,
+    )
+
+
+def record_settings_change(*, actor, setting: str, action: str, **detail):
+    """Log a change to a company setting (an integration, a rule, a published template)
+    in the security log: who, when, which setting and what was done to it."""
+    return record_security_event(
+        kind=SecurityEventKind.SETTINGS_CHANGED,
+        actor=actor,
+        setting=setting,
+        action=action,
+        **detail,
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from pathscore.core.choices import Role
 from pathscore.core.scoping import scope_for
+from pathscore.core.security import record_settings_change
 from pathscore.notify.models import Notification, Webhook, WebhookDelivery
 from pathscore.notify.url_safety import check_url
 from pathscore.notify.webhooks import PING, build_body, enqueue, event_choices
@@ -65,6 +66,19 @@ def _clean_webhook(*, name: str, url: str, events: list[str], allow_private: boo
     return {"name": name, "url": url, "events": events, "allow_private": allow_private}
 
 
+def _log_webhook(webhook: Webhook, actor, action: str) -> None:
+    # Where events go, and with which secret, is worth an auditor's eye.
+    record_settings_change(
+        actor=actor,
+        setting="webhook",
+        action=action,
+        webhook=webhook.pk,
+        url=webhook.url[:200],
+        active=webhook.is_active,
+        allow_private=webhook.allow_private,
+    )
+
+
 @transaction.atomic
 def webhook_create(
     *,
@@ -81,6 +95,7 @@ def webhook_create(
     fields = _clean_webhook(name=name, url=url, events=events, allow_private=allow_private)
     secret = _new_secret()
     webhook = Webhook.objects.create(**fields, is_active=is_active, secret=secret, created_by=actor)
+    _log_webhook(webhook, actor, "created")
     return webhook, secret
 
 
@@ -101,6 +116,7 @@ def webhook_update(
     for field, value in {**fields, "is_active": is_active}.items():
         setattr(webhook, field, value)
     webhook.save()
+    _log_webhook(webhook, actor, "changed")
     return webhook
 
 
@@ -110,6 +126,7 @@ def webhook_deactivate(*, webhook: Webhook, actor) -> Webhook:
     _require_system_admin(actor)
     webhook.is_active = False
     webhook.save(update_fields=["is_active", "updated_at"])
+    _log_webhook(webhook, actor, "deactivated")
     return webhook
 
 
@@ -119,6 +136,7 @@ def webhook_rotate_secret(*, webhook: Webhook, actor) -> str:
     _require_system_admin(actor)
     webhook.secret = _new_secret()
     webhook.save(update_fields=["secret", "updated_at"])
+    _log_webhook(webhook, actor, "secret_rotated")
     return webhook.secret
 
 

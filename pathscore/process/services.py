@@ -17,11 +17,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from pathscore.core.choices import Role
 from pathscore.core.events import publish
+from pathscore.core.history import record_change
 from pathscore.core.models import Option
 from pathscore.core.scoping import scope_for
+from pathscore.core.security import record_settings_change
 from pathscore.crm.models import DocumentVersion, Project
 from pathscore.org.models import User
 from pathscore.process import events, rules
@@ -251,6 +254,14 @@ def version_publish(
     version.published_by = actor
     version.note = note or version.note
     version.save()
+    if actor is not None:
+        record_settings_change(
+            actor=actor,
+            setting="process_template",
+            action="published",
+            template=version.template.code,
+            version=version.number,
+        )
     return version
 
 
@@ -301,15 +312,15 @@ def process_start(
     if version is None:
         return None
     definitions = list(version.nodes.order_by("order"))
-    instances = NodeInstance.objects.bulk_create(
-        [NodeInstance(project=project, definition=d, order=d.order) for d in definitions]
-    )
+    instances = [NodeInstance(project=project, definition=d, order=d.order) for d in definitions]
     first = min(instances, key=lambda n: n.order)
     start = project.started_on
     first.state = NodeState.IN_PROGRESS
     first.started_on = start
     first.planned_due = _due_for(first.definition, project=project, previous_done=None)
-    first.save()
+    # One "created" history row per node, the first one already in progress.
+    instances = bulk_create_with_history(instances, NodeInstance)
+    first = min(instances, key=lambda n: n.order)
     return ProjectProcess.objects.create(
         project=project, version=version, current_node=first, current_since=start
     )
@@ -385,6 +396,7 @@ def node_submit(
         note=note.strip(),
     )
     submission.documents.set(documents)
+    record_change(node)
     publish(
         events.NODE_SUBMITTED,
         node_id=node.pk,
@@ -497,7 +509,8 @@ def review_approve(
         quality_score=quality_score,
         comment=comment.strip(),
     )
-    rescore(node=node)
+    _rescore(node)
+    record_change(node)
     _advance(node, today)
     publish(
         events.NODE_APPROVED,
@@ -510,7 +523,16 @@ def review_approve(
 
 
 def rescore(*, node: NodeInstance) -> NodeInstance:
-    """(Re)compute an approved node's score and its stored explanation."""
+    """(Re)compute an approved node's score and its stored explanation (one history row
+    when the score changes)."""
+    before = (node.score, node.score_explanation)
+    _rescore(node)
+    if (node.score, node.score_explanation) != before:
+        record_change(node)
+    return node
+
+
+def _rescore(node: NodeInstance) -> NodeInstance:
     score = _score(node)
     node.score = score.points
     node.score_explanation = _explanation(node, score)
@@ -561,6 +583,7 @@ def review_return(*, node: NodeInstance, reviewer: User, comment: str) -> NodeIn
         reviewed_at=timezone.now(),
         comment=comment.strip(),
     )
+    record_change(node)
     publish(
         events.NODE_RETURNED,
         node_id=node.pk,
@@ -596,6 +619,7 @@ def node_skip(*, node: NodeInstance, manager: User, reason: str) -> NodeInstance
         skip_reason=reason.strip(),
         completed_on=today,
     )
+    record_change(node)
     if was_current:
         _advance(node, today)
     return node
@@ -672,7 +696,7 @@ def delay_reason_decide(
     )
     if changed != 1:
         raise ValidationError(_("This reason has already been decided."), code="conflict")
-    reason.refresh_from_db()
+    record_change(reason)
     if reason.node.state == NodeState.APPROVED:
         rescore(node=reason.node)
     return reason
@@ -768,7 +792,7 @@ def task_acknowledge(*, task: HandoffTask, user: User) -> HandoffTask:
             _("The task is already %(state)s.") % {"state": task.get_state_display()},
             code="conflict",
         )
-    task.refresh_from_db()
+    record_change(task)
     return task
 
 
@@ -794,7 +818,7 @@ def task_complete(*, task: HandoffTask, user: User, result: str = "") -> Handoff
         acknowledged_at=now, acknowledged_by=user
     )
     HandoffTask.objects.filter(pk=task.pk, assignee__isnull=True).update(assignee=user)
-    task.refresh_from_db()
+    record_change(task)
     publish(events.TASK_DONE, task_id=task.pk, project_id=task.project_id)
     return task
 
@@ -868,8 +892,17 @@ def _save_rule(rule: AutomationRule, actor: User) -> AutomationRule:
     problems = _rule_problems(rule)
     if problems:
         raise ValidationError(problems)
+    created = rule.pk is None
     rule._history_user = actor
     rule.save()
+    record_settings_change(
+        actor=actor,
+        setting="automation_rule",
+        action="created" if created else "changed",
+        rule=rule.pk,
+        name=rule.name,
+        active=rule.is_active,
+    )
     return rule
 
 
@@ -899,6 +932,13 @@ def rule_set_active(*, rule: AutomationRule, actor: User, active: bool) -> Autom
     rule.is_active = active
     rule._history_user = actor
     rule.save(update_fields=["is_active", "updated_at"])
+    record_settings_change(
+        actor=actor,
+        setting="automation_rule",
+        action="activated" if active else "deactivated",
+        rule=rule.pk,
+        name=rule.name,
+    )
     return rule
 
 
@@ -916,7 +956,8 @@ def _category_code(name_en: str) -> str:
     return code
 
 
-def _save_category(category: DelayCategory) -> DelayCategory:
+def _save_category(category: DelayCategory, actor: User) -> DelayCategory:
+    created = category.pk is None
     category.name = (category.name or "").strip()
     category.name_en = (category.name_en or "").strip()
     category.full_clean()
@@ -924,6 +965,15 @@ def _save_category(category: DelayCategory) -> DelayCategory:
     if duplicate.exists():
         raise ValidationError({"name": _("A delay category with this name already exists.")})
     category.save()
+    # The category decides whose fault a delay is, and so whose score pays for it.
+    record_settings_change(
+        actor=actor,
+        setting="delay_category",
+        action="created" if created else "changed",
+        category=category.code,
+        attribution=category.attribution,
+        active=category.is_active,
+    )
     return category
 
 
@@ -934,7 +984,7 @@ def delay_category_create(*, actor: User, **fields) -> DelayCategory:
     _require_process_admin(actor)
     fields = {k: v for k, v in fields.items() if k in CATEGORY_FIELDS}
     category = DelayCategory(code=_category_code(fields.get("name_en", "")), **fields)
-    return _save_category(category)
+    return _save_category(category, actor)
 
 
 @transaction.atomic
@@ -945,7 +995,7 @@ def delay_category_update(*, category: DelayCategory, actor: User, **changes) ->
     for name, value in changes.items():
         if name in CATEGORY_FIELDS:
             setattr(category, name, value)
-    return _save_category(category)
+    return _save_category(category, actor)
 
 
 # --- Template editor -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from pathscore.core.choices import Role
 from pathscore.core.events import publish
 from pathscore.core.scoping import scope_for
+from pathscore.core.security import record_settings_change
 from pathscore.scoring import engine, events, rules
 from pathscore.scoring import indicators as indicator_registry
 from pathscore.scoring.choices import (
@@ -486,6 +487,13 @@ def scorecard_publish(*, scorecard, actor, note="") -> Scorecard:
         scorecard.published_at = timezone.now()
         scorecard.published_by = actor
         scorecard.save()
+        record_settings_change(
+            actor=actor,
+            setting="scorecard",
+            action="published",
+            scorecard=scorecard.code,
+            version=scorecard.version,
+        )
     return scorecard
 
 

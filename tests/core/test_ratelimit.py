@@ -95,3 +95,54 @@ def test_uploads_are_limited_on_the_page_and_in_the_api(personas, login):
     assert int(api["Retry-After"]) > 0
     # Reading documents through the API is not limited.
     assert client.get("/api/v1/documents/").status_code == 200
+
+
+def _period_with_results(personas):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pathscore.scoring import services
+
+    today = timezone.localdate()
+    period = services.period_create(
+        actor=personas.hr,
+        kind="custom",
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today - dt.timedelta(days=1),
+        name="限流考核期",
+    )
+    services.period_close(period=period, actor=personas.hr)
+    return period
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("manager_a", "/projects/?export=xlsx"),
+        ("manager_a", "/insights/reports/followups/?export=xlsx"),
+        ("hr", "/scoring/periods/{period}/report.xlsx"),
+        ("auditor", "/security-log/?export=csv"),
+    ],
+)
+def test_every_kind_of_export_is_limited(personas, login, settings, who, url):
+    """Lists, reports, the evaluation report and the security log all count against the
+    same per-person export limit and answer 429 past it."""
+    settings.PATHSCORE_RATE_LIMITS = {"export": "1/h", "upload": "1/h"}
+    if "{period}" in url:
+        url = url.format(period=_period_with_results(personas).pk)
+    client = login(getattr(personas, who))
+    assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+
+
+def test_a_locked_sign_in_is_a_429(personas, client):
+    """Sign-in attempts are limited by the lockout (tests/core/test_auth.py::TestLockout):
+    past the limit the answer is 429, like every other limit."""
+    for _ in range(5):
+        response = client.post(
+            "/accounts/login/", {"username": "sales_a", "password": "wrong-password"}
+        )
+    assert response.status_code == 429

@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -122,10 +122,11 @@ def test_lost_and_paused_need_a_reason(personas, status):
 
 def test_only_a_manager_hands_over_and_only_to_people_they_manage(personas, colleague):
     project = factories.project(personas.sales_a)
-    with pytest.raises(ValidationError):
-        services.project_hand_over(
-            project=project, actor=personas.sales_a, new_owner=colleague, reason="休假"
-        )
+    for role_without_it in (personas.sales_a, personas.executive):
+        with pytest.raises(PermissionDenied):
+            services.project_hand_over(
+                project=project, actor=role_without_it, new_owner=colleague, reason="休假"
+            )
     with pytest.raises(ValidationError) as caught:
         services.project_hand_over(
             project=project, actor=personas.manager_a, new_owner=personas.sales_b, reason="调整"

@@ -13,28 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from pathscore.core.choices import Role
-from pathscore.core.scoping import Scope
 from pathscore.core.views import PermissionRequiredMixin
 from pathscore.crm.models import Customer
-
-#: Roles that create and change customers, contacts and projects. Executives and the
-#: technical team read them; auditors do not see them at all.
-RECORD_WRITER_ROLES = frozenset({Role.SALESPERSON, Role.SALES_MANAGER, Role.HR_ADMIN})
-
-
-def can_write_records(scope: Scope) -> bool:
-    return bool(scope.roles & RECORD_WRITER_ROLES) or scope.is_manager
-
-
-def can_assign_owner(scope: Scope) -> bool:
-    """Managers (for the people they manage) and HR name a record's owner; a salesperson's
-    records are always their own."""
-    return scope.is_manager or scope.has_role(Role.HR_ADMIN)
-
-
-def can_hand_over(scope: Scope) -> bool:
-    return scope.is_manager or scope.has_role(Role.HR_ADMIN)
+from pathscore.crm.permissions import (  # noqa: F401  (the rules, where the pages look)
+    RECORD_WRITER_ROLES,
+    can_assign_owner,
+    can_hand_over,
+    can_record_followups,
+    can_write_documents,
+    can_write_records,
+)
 
 
 class RecordWriterRequiredMixin(PermissionRequiredMixin):

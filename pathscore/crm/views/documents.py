@@ -20,10 +20,9 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import FormView
 
-from pathscore.core.choices import Role
 from pathscore.core.history import history_entries
 from pathscore.core.ratelimit import limited
-from pathscore.core.scoping import Scope, scope_for
+from pathscore.core.scoping import scope_for
 from pathscore.core.views import (
     PermissionRequiredMixin,
     ScopedDetailView,
@@ -36,16 +35,11 @@ from pathscore.crm.filtersets import DocumentFilterSet
 from pathscore.crm.forms import DocumentUploadForm, VersionFeedbackForm, VersionUploadForm
 from pathscore.crm.models import Document, DocumentVersion, Project
 from pathscore.crm.tables import DocumentTable
-from pathscore.crm.views.common import can_write_records
+from pathscore.crm.views.common import can_write_documents
 from pathscore.crm.views.projects import register_project_section
 
 #: Room in a request for the form's other fields and the multipart boundaries.
 UPLOAD_BODY_SLACK = 64 * 1024
-
-
-def can_write_documents(scope: Scope) -> bool:
-    """Whoever writes records, and the technical team, who design and revise proposals."""
-    return can_write_records(scope) or scope.has_role(Role.TECHNICAL_SUPPORT)
 
 
 class DocumentWriterRequiredMixin(PermissionRequiredMixin):

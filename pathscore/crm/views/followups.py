@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
-from pathscore.core.choices import Role
 from pathscore.core.history import history_entries
 from pathscore.core.scoping import scope_for
 from pathscore.core.views import (
@@ -37,13 +36,7 @@ from pathscore.crm.forms import FollowUpForm, followup_target_value, parse_follo
 from pathscore.crm.models import CustomerNeed, FollowUp
 from pathscore.crm.navigation import next_actions_panel
 from pathscore.crm.tables import FollowUpTable
-from pathscore.crm.views.common import can_write_records
-
-
-def can_record_followups(scope) -> bool:
-    """Sales staff (and HR) record follow-ups, and so does the technical team, who join
-    visits and technical exchanges; executives and auditors only read."""
-    return can_write_records(scope) or scope.has_role(Role.TECHNICAL_SUPPORT)
+from pathscore.crm.views.common import can_record_followups
 
 
 class FollowUpWriterRequiredMixin(PermissionRequiredMixin):

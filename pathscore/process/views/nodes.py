@@ -254,8 +254,17 @@ def render_node_page(request, node: NodeInstance, *, bound=None, status=200, ale
         reason.form = bound.get(key) or style_form(DelayDecisionForm(prefix=key, reason=reason))
         reason.waivable = reason.category.attribution in WAIVABLE
 
+    # A refusal of an action this person is not offered (reviewing their own submission)
+    # has no form on the page to carry it: say it on top instead.
+    refusal = " ".join(
+        str(message)
+        for key, form in bound.items()
+        if key not in forms and not key.startswith("decide-")
+        for message in form.non_field_errors()
+    )
     explanation = node.score_explanation or {}
     context = {
+        "refusal": refusal,
         "node": node,
         "project": project,
         "definition": definition,

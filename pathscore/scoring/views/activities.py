@@ -306,9 +306,11 @@ class TrainingCourseEditView(CourseKeeperMixin, _ActivityFormView):
     success_message = gettext_lazy("Course saved.")
 
     def dispatch(self, request, *args, **kwargs):
-        self.course = get_object_or_404(
-            TrainingCourse.objects.visible_to(request.user), pk=kwargs["pk"]
-        )
+        if request.user.is_authenticated:
+            # Signed out: the sign-in page first, not a "not found" for every course.
+            self.course = get_object_or_404(
+                TrainingCourse.objects.visible_to(request.user), pk=kwargs["pk"]
+            )
         return super().dispatch(request, *args, **kwargs)
 
     @property
