@@ -19,8 +19,9 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, status
 
+from pathscore.api.errors import ErrorSerializer
 from pathscore.core.concurrency import StaleRevision
 
 _TAG = re.compile(r'\s*(?:W/)?"([^"]*)"\s*')
@@ -89,13 +90,6 @@ class RevisionedViewSetMixin:
         return response
 
 
-class PreconditionFailedSerializer(serializers.Serializer):
-    """HTTP 412: the If-Match tag is not the record's current revision."""
-
-    detail = serializers.CharField()
-    errors = serializers.DictField()
-
-
 _ETAG_HEADER = OpenApiParameter(
     "ETag",
     type=str,
@@ -114,7 +108,7 @@ _IF_MATCH = OpenApiParameter(
     ),
 )
 _STALE = OpenApiResponse(
-    PreconditionFailedSerializer, description="Someone else changed the record (stale If-Match)."
+    ErrorSerializer, description="Someone else changed the record (stale If-Match)."
 )
 
 

@@ -6,6 +6,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from pathscore.core.filtersets import ScopedFilterSet
 from pathscore.core.models import Option
@@ -78,7 +80,10 @@ class TaskFilterSet(ScopedFilterSet):
 class NodeInstanceFilterSet(django_filters.FilterSet):
     """Node instances by project, state and whether they are overdue (open and past due)."""
 
-    project = django_filters.NumberFilter(field_name="project_id", label=_("Project"))
+    # A project's id: a whole number (the schema says so, and the API refuses others).
+    project = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.NumberFilter(field_name="project_id", label=_("Project"))
+    )
     state = django_filters.MultipleChoiceFilter(choices=NodeState.choices, label=_("State"))
     code = django_filters.CharFilter(field_name="definition__code", label=_("Node code"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue only"))

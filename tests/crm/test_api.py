@@ -182,7 +182,7 @@ def test_handover_by_manager(personas, login, records):
         {"to_owner": colleague.pk, "reason": "调岗"},
         content_type="application/json",
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 403  # a salesperson's role does not hand projects over
     done = login(personas.manager_a).post(
         f"/api/v1/projects/{project_a.pk}/handover/",
         {"to_owner": colleague.pk, "reason": "原负责人调岗"},
@@ -287,10 +287,15 @@ def test_page_size_is_bounded(personas, login, monkeypatch):
     for index in range(3):
         factories.customer(personas.sales_a, name=f"客户{index}")
     client = login(personas.sales_a)
-    body = client.get("/api/v1/customers/", {"page_size": 100000}).json()
+    body = client.get("/api/v1/customers/", {"page_size": 2}).json()
     assert body["count"] == 3
     assert len(body["results"]) == 2
     assert len(client.get("/api/v1/customers/", {"page_size": 1}).json()["results"]) == 1
+    # Beyond the bound (or not a whole number) is refused by name, never silently cut.
+    for refused in ("3", "100000", "0", "-1", "2.5", "abc", ""):
+        response = client.get("/api/v1/customers/", {"page_size": refused})
+        assert response.status_code == 400, refused
+        assert list(response.json()["errors"]) == ["page_size"]
 
 
 def test_schema_is_served(personas, login):

@@ -517,7 +517,7 @@ def test_api_lists_creates_and_answers_tasks(personas, login, project):
     finished = tech.post(f"{url}complete/", {"result": "已完成"}, content_type="application/json")
     assert finished.json()["state"] == "done"
     assert finished.json()["hours_to_done"] is not None
-    assert tech.post(f"{url}complete/").status_code == 409
+    assert tech.post(f"{url}complete/", content_type="application/json").status_code == 409
     assert login(personas.sales_b).get(url).status_code == 404
 
 

@@ -4,13 +4,15 @@ Customers, contacts, projects, follow-ups and contract terms carry an ETag; an u
 with a stale ``If-Match`` is refused with 412 (see ``pathscore.api.concurrency``).
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from pathscore.api.concurrency import RevisionedViewSetMixin, revisioned_schema
+from pathscore.api.errors import renamed
 from pathscore.api.throttling import UploadThrottle
 from pathscore.api.viewsets import ScopedViewSetMixin, ServiceModelViewSet
 from pathscore.crm import services
@@ -115,7 +117,9 @@ class ProjectViewSet(RevisionedViewSetMixin, ServiceModelViewSet):
         )
         return Response(s.ProjectSerializer(project, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=s.ProjectHandoverSerializer, responses=s.ProjectHandoverSerializer)
+    @extend_schema(
+        request=s.ProjectHandoverSerializer, responses={201: s.ProjectHandoverSerializer}
+    )
     @action(detail=True, methods=["post"], serializer_class=s.ProjectHandoverSerializer)
     def handover(self, request, pk=None):
         project = self.get_object()
@@ -123,12 +127,15 @@ class ProjectViewSet(RevisionedViewSetMixin, ServiceModelViewSet):
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        handover = services.project_hand_over(
-            project=project,
-            actor=request.user,
-            new_owner=serializer.validated_data["to_owner"],
-            reason=serializer.validated_data.get("reason", ""),
-        )
+        try:
+            handover = services.project_hand_over(
+                project=project,
+                actor=request.user,
+                new_owner=serializer.validated_data["to_owner"],
+                reason=serializer.validated_data.get("reason", ""),
+            )
+        except DjangoValidationError as error:
+            raise renamed(error, new_owner="to_owner") from None
         return Response(s.ProjectHandoverSerializer(handover).data, status=status.HTTP_201_CREATED)
 
 
@@ -184,7 +191,8 @@ class DocumentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     queryset = Document.objects.all()
     serializer_class = s.DocumentSerializer
     filterset_class = DocumentFilterSet
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    # Creating a document uploads its first file, which only multipart/form-data carries.
+    parser_classes = [MultiPartParser]
     throttle_classes = [UploadThrottle]
 
     def get_queryset(self):
@@ -197,7 +205,7 @@ class DocumentViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         document = self.get_queryset().get(pk=version.document_id)
         return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.VersionUploadSerializer, responses=s.DocumentVersionSerializer)
+    @extend_schema(request=s.VersionUploadSerializer, responses={201: s.DocumentVersionSerializer})
     @action(detail=True, methods=["post"], serializer_class=s.VersionUploadSerializer)
     def versions(self, request, pk=None):
         document = self.get_object()

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pathscore.api import errors as api_errors
 from pathscore.crm.models import DocumentVersion
 from pathscore.process.choices import OPEN_STATES, DelayDecision, NodeState
 from pathscore.process.models import DelayCategory, DelayReason, NodeInstance, Submission
@@ -165,19 +166,16 @@ class ConflictSerializer(serializers.Serializer):
     """HTTP 409: the node (or reason) is not in the state the action needs."""
 
     detail = serializers.CharField()
-    errors = serializers.DictField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     current_state = serializers.ChoiceField(
         choices=[*NodeState.choices, *DelayDecision.choices],
         help_text="The node's state now (or the delay reason's decision).",
     )
 
 
-class ErrorSerializer(serializers.Serializer):
-    """HTTP 400/403/404: ``errors`` names each field (``data.<name>`` for the standard's
-    fields, ``checklist``, ``documents``) with its messages."""
-
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+#: HTTP 400/403/404: ``errors`` names each field (``data.<name>`` for the standard's
+#: fields, ``checklist``, ``documents``) with its messages: the API's one error body.
+ErrorSerializer = api_errors.ErrorSerializer
 
 
 class DelayReasonSerializer(serializers.ModelSerializer):

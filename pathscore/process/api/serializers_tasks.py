@@ -97,6 +97,14 @@ class TaskCreateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
 
+class TaskConflictSerializer(serializers.Serializer):
+    """HTTP 409: someone already moved the task on; ``current_state`` says where it is."""
+
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    current_state = serializers.ChoiceField(choices=HandoffTask._meta.get_field("state").choices)
+
+
 class TaskCompleteSerializer(serializers.Serializer):
     result = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 

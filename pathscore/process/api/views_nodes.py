@@ -260,4 +260,6 @@ class DelayReasonViewSet(
                 raise
             reason.refresh_from_db(fields=["decision"])
             return _conflict(error, reason.decision)
-        return Response(self.get_serializer(self.get_queryset().get(pk=reason.pk)).data)
+        # The action's serializer reads the decision; the answer is the reason itself.
+        reason = self.get_queryset().get(pk=reason.pk)
+        return Response(s.DelayReasonSerializer(reason, context=self.get_serializer_context()).data)

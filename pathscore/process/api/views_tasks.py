@@ -15,6 +15,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from pathscore.api.errors import ErrorSerializer
 from pathscore.api.permissions import TokenScopePermission
 from pathscore.api.viewsets import ScopedViewSetMixin, ServiceModelViewSet
 from pathscore.core.scoping import scope_for
@@ -23,8 +24,10 @@ from pathscore.process.api import serializers_tasks as s
 from pathscore.process.filtersets import TaskFilterSet
 from pathscore.process.models import AutomationRule, DelayCategory, HandoffTask
 
-CONFLICT = OpenApiResponse(description="The task is not in the state this action needs.")
-FORBIDDEN = OpenApiResponse(description="Not allowed for your role.")
+CONFLICT = OpenApiResponse(
+    s.TaskConflictSerializer, description="The task is not in the state this action needs."
+)
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not allowed for your role.")
 
 
 def _conflict(error: DjangoValidationError, task: HandoffTask) -> Response:

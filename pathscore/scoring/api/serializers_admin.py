@@ -125,6 +125,11 @@ class QualityRatingSerializer(serializers.ModelSerializer):
 
 
 class TrainingCourseSerializer(serializers.ModelSerializer):
+    # The indicator codes the course helps with (the service checks they exist).
+    indicators = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, allow_empty=True
+    )
+
     class Meta:
         model = TrainingCourse
         fields = ["id", "code", "name", "description", "indicators", "is_active"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pathscore.api import errors as api_errors
 from pathscore.scoring import engine, indicators, selectors, services
 from pathscore.scoring.choices import AppealState, PeriodKind, PeriodState, in_dimension_order
 from pathscore.scoring.models import Adjustment, Appeal, Period, Result
@@ -43,7 +43,7 @@ class PeriodSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_appeal_deadline(self, period):
         """When appeals stop being accepted (null while the period is open)."""
         deadline = services.appeal_deadline(period)
@@ -229,7 +229,7 @@ class ResultDetailSerializer(ResultSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_team_size(self, result):
         return (result.dimensions or {}).get("team_size")
 
@@ -315,11 +315,9 @@ class AppealResolveSerializer(serializers.Serializer):
 # --- Errors --------------------------------------------------------------------------------------
 
 
-class RefusalSerializer(serializers.Serializer):
-    """HTTP 400/403/404: ``errors`` names each refused field with its messages."""
-
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+#: HTTP 400/403/404: ``errors`` names each refused field with its messages (the API's one
+#: error body).
+RefusalSerializer = api_errors.ErrorSerializer
 
 
 class PeriodConflictSerializer(serializers.Serializer):

@@ -54,7 +54,7 @@ class ScorecardViewSet(_CreateReadViewSet):
         scorecard = self.get_queryset().get(pk=scorecard.pk)
         return Response(self.get_serializer(scorecard).data, status=code)
 
-    @extend_schema(request=None, responses=s.ScorecardSerializer)
+    @extend_schema(request=None, responses={201: s.ScorecardSerializer})
     @action(detail=True, methods=["post"], url_path="new-draft")
     def new_draft(self, request, pk=None):
         draft = services.scorecard_new_draft(code=self.get_object().code, actor=request.user)

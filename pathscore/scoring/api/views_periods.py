@@ -26,6 +26,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from pathscore.api.errors import renamed
 from pathscore.api.viewsets import ScopedViewSetMixin
 from pathscore.scoring import selectors, services
 from pathscore.scoring.api import serializers_periods as s
@@ -169,7 +170,11 @@ class PeriodViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.setdefault("name", period.name)
-        perform(services.period_update, period, period=period, actor=request.user, **data)
+        try:
+            perform(services.period_update, period, period=period, actor=request.user, **data)
+        except DjangoValidationError as error:
+            # The first day is fixed once open: a range refused here is the end's fault.
+            raise renamed(error, starts_on="ends_on") from None
         return self._answer(period)
 
     @extend_schema(
