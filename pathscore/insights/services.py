@@ -84,11 +84,9 @@ def _fields_of(finding: Finding) -> dict:
     }
 
 
-def alert_open(*, finding: Finding, now: dt.datetime) -> Alert | None:
-    """Open an alert for ``finding``, or return None when one already exists for its
-    subject (opened by this run's twin, or an episode a manager resolved while the
-    condition still holds). The manager hears of it after the commit."""
-    alert = Alert(
+def alert_for(*, finding: Finding, now: dt.datetime) -> Alert:
+    """The (unsaved) alert a finding opens."""
+    return Alert(
         kind=finding.kind,
         subject_key=finding.subject_key,
         person_id=finding.person_id,
@@ -99,6 +97,13 @@ def alert_open(*, finding: Finding, now: dt.datetime) -> Alert | None:
         detected_at=now,
         **_fields_of(finding),
     )
+
+
+def alert_open(*, finding: Finding, now: dt.datetime) -> Alert | None:
+    """Open an alert for ``finding``, or return None when one already exists for its
+    subject (opened by this run's twin, or an episode a manager resolved while the
+    condition still holds). The manager hears of it after the commit."""
+    alert = alert_for(finding=finding, now=now)
     try:
         with transaction.atomic():
             alert.save()

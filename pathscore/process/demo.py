@@ -761,3 +761,11 @@ def load(ctx) -> None:
     # Registered last, so it runs after every event of the history above is delivered.
     transaction.on_commit(lambda: _after_commit(rule_ids, admin))
     ctx.shared.update(automation_rules=list(rules.values()))
+
+
+def after_seed(*, today: dt.date, now: dt.datetime) -> None:
+    """After a generated company (``pathscore seed --scale``) is loaded: learn the stall
+    thresholds from its history, as the daily job would have by now."""
+    from pathscore.process.stalls import refresh_thresholds
+
+    refresh_thresholds(now=now)
