@@ -35,10 +35,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from pathscore.core.choices import Role
+from pathscore.core.localtime import SecondsBetween, local_week
 from pathscore.core.models import Option
 from pathscore.crm import options
 from pathscore.crm import selectors as crm_selectors
@@ -90,6 +90,8 @@ def _days(seconds: float | None, count: int) -> Decimal | None:
 
 def _week_of(value) -> dt.date:
     """The Monday a truncated week starts on, as a local date."""
+    if isinstance(value, str):  # SQLite's own date(): 'YYYY-MM-DD'
+        return dt.date.fromisoformat(value)
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
@@ -330,7 +332,10 @@ def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
     the same active project, both within the period (the indicator "follow-up cycle"),
     by the week of the later follow-up. One query: the previous follow-up is a
     correlated subquery on the (project, time) index."""
-    period = catalogue.cycle_followups(s.start, s.end).filter(pk__in=followups(s).values("pk"))
+    # The scope's subquery bounded by the period too: SQLite then builds its list of ids
+    # from the period's rows instead of from every follow-up the viewer may see.
+    visible = followups_between(s, s.start, s.end).values("pk")
+    period = catalogue.cycle_followups(s.start, s.end).filter(pk__in=visible)
     previous = (
         FollowUp.objects.filter(
             project=OuterRef("project"),
@@ -345,17 +350,15 @@ def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
         period.annotate(previous_at=Subquery(previous))
         .filter(previous_at__isnull=False)
         .annotate(
-            gap=ExpressionWrapper(
-                F("occurred_at") - F("previous_at"), output_field=DurationField()
-            ),
-            week=TruncWeek("occurred_at", tzinfo=timezone.get_current_timezone()),
+            gap=SecondsBetween("occurred_at", "previous_at"),
+            week=local_week("occurred_at", s.start, s.end),
         )
         .order_by()
         .values("week")
         .annotate(total=Sum("gap"), n=Count("pk"))
     )
     return {
-        _week_of(row["week"]): _days(row["total"].total_seconds(), row["n"])
+        _week_of(row["week"]): _days(row["total"], row["n"])
         for row in rows
         if row["total"] is not None
     }
@@ -368,7 +371,7 @@ def followups_by_author_week(s: Slice, people_ids: list[int]) -> dict[tuple[int,
     rows = (
         followups_between(s, s.start, s.end)
         .filter(author__in=people_ids)
-        .annotate(week=TruncWeek("occurred_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(week=local_week("occurred_at", s.start, s.end))
         .order_by()
         .values("author", "week")
         .annotate(n=Count("pk"))

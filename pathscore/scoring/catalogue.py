@@ -23,7 +23,6 @@ from django.db.models import (
     BigIntegerField,
     Case,
     Count,
-    DateField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -38,12 +37,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pathscore.core.choices import Role
+from pathscore.core.localtime import local_date
 from pathscore.crm import selectors as crm_selectors
 from pathscore.crm.choices import PROPOSAL_KINDS, MilestoneKind, ProjectStatus, TermState
 from pathscore.crm.models import (
@@ -525,8 +525,7 @@ def training_participation_rate_evidence(person, start, end, params):
 def _unplanned_followups(start, end):
     """Follow-ups that did not carry out a next action the same author had planned on the
     same project for a day within ±3 days of the follow-up's (local) day."""
-    window = dt.timedelta(days=PLANNED_WINDOW_DAYS)
-    day = TruncDate("occurred_at", tzinfo=timezone.get_current_timezone())
+    days = PLANNED_WINDOW_DAYS
     planned = FollowUp.objects.filter(
         author=OuterRef("author"),
         project=OuterRef("project"),
@@ -537,8 +536,8 @@ def _unplanned_followups(start, end):
     return (
         _followups(start, end)
         .annotate(
-            window_from=ExpressionWrapper(day - window, output_field=DateField()),
-            window_to=ExpressionWrapper(day + window, output_field=DateField()),
+            window_from=local_date("occurred_at", start, end, shift_days=-days),
+            window_to=local_date("occurred_at", start, end, shift_days=days),
         )
         .annotate(was_planned=Exists(planned))
         .filter(was_planned=False)

@@ -1,0 +1,109 @@
+"""The local day and week of a stored timestamp, computed inside the database.
+
+Timestamps are stored in UTC; the business counts local days. Django's ``TruncDate`` and
+``TruncWeek`` with a time zone are exact everywhere, but on SQLite each call is a Python
+function run once per row (and once per probe of a correlated subquery), which costs
+seconds over hundreds of thousands of follow-ups. When the company's time zone keeps one
+UTC offset over the dates concerned — always for the default Asia/Shanghai, which has no
+daylight saving time — SQLite's own ``date()`` with that offset gives the same answer in
+C. Anything else (a zone that changes its offset within the dates, or PostgreSQL, whose
+conversion is native already) uses Django's exact functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import DateField, ExpressionWrapper, FloatField, Func, Value
+from django.db.models.functions import TruncDate, TruncWeek
+from django.utils import timezone
+
+#: Checking the offset day by day is cheap up to this many days; longer spans fall back.
+MAX_CHECKED_DAYS = 1100
+
+
+def fixed_offset_minutes(start: dt.date, end: dt.date) -> int | None:
+    """Minutes east of UTC if the current time zone keeps one offset over ``start``..``end``
+    (one day of margin each side), else None."""
+    if (end - start).days > MAX_CHECKED_DAYS:
+        return None
+    zone = timezone.get_current_timezone()
+    offsets = set()
+    day = start - dt.timedelta(days=1)
+    while day <= end + dt.timedelta(days=1):
+        for hour in (0, 12):
+            moment = dt.datetime.combine(day, dt.time(hour), tzinfo=zone)
+            offsets.add(moment.utcoffset())
+        if len(offsets) > 1:
+            return None
+        day += dt.timedelta(days=1)
+    (offset,) = offsets
+    return int(offset.total_seconds() // 60)
+
+
+class _SqliteDate(Func):
+    """``date(timestamp, modifier, …)``: SQLite's native calendar arithmetic."""
+
+    function = "date"
+    output_field = DateField()
+
+    def __init__(self, expression, *modifiers: str):
+        super().__init__(expression, *(Value(modifier) for modifier in modifiers))
+
+
+def _native(start: dt.date, end: dt.date) -> int | None:
+    if connection.vendor != "sqlite":
+        return None
+    return fixed_offset_minutes(start, end)
+
+
+def local_date(field: str, start: dt.date, end: dt.date, *, shift_days: int = 0):
+    """The local day of the timestamp ``field`` (plus ``shift_days``), for rows whose
+    timestamps lie within the local days ``start``..``end``."""
+    offset = _native(start, end)
+    if offset is not None:
+        modifiers = [f"{offset:+d} minutes"]
+        if shift_days:
+            modifiers.append(f"{shift_days:+d} days")
+        return _SqliteDate(field, *modifiers)
+    day = TruncDate(field, tzinfo=timezone.get_current_timezone())
+    if shift_days:
+        return ExpressionWrapper(day + dt.timedelta(days=shift_days), output_field=DateField())
+    return day
+
+
+def local_week(field: str, start: dt.date, end: dt.date):
+    """The Monday of the local week of the timestamp ``field`` (a date on SQLite, a
+    timestamp at local midnight through Django's ``TruncWeek`` elsewhere)."""
+    offset = _native(start, end)
+    if offset is not None:
+        # 'weekday 0' moves forward to the Sunday ending the week (or stays on it).
+        return _SqliteDate(field, f"{offset:+d} minutes", "weekday 0", "-6 days")
+    return TruncWeek(field, tzinfo=timezone.get_current_timezone())
+
+
+class SecondsBetween(Func):
+    """``later - earlier`` in seconds (a float), natively: Django's duration arithmetic
+    on SQLite is a Python function per row."""
+
+    output_field = FloatField()
+
+    def __init__(self, later, earlier):
+        super().__init__(later, earlier)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        later, later_params = compiler.compile(self.source_expressions[0])
+        earlier, earlier_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"((julianday({later}) - julianday({earlier})) * 86400.0)",
+            (*later_params, *earlier_params),
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        later, later_params = compiler.compile(self.source_expressions[0])
+        earlier, earlier_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"EXTRACT(EPOCH FROM ({later} - {earlier}))::double precision",
+            (*later_params, *earlier_params),
+        )
