@@ -8,7 +8,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 WORKERS ?= 2
 
-.PHONY: demo test install install-dev system-deps lint format check-deploy messages vendor clean serve load
+.PHONY: demo test install install-dev system-deps lint format check-deploy messages vendor clean serve load bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/activate
 	$(PY) -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
+# The bench extra too: the suite's quick run (tests/benchmarks/) needs DuckDB.
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/activate
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -57,6 +58,14 @@ test: install-dev system-deps
 load: install
 	@test -x $(BIN)/locust || $(PY) -m pip install --quiet -c constraints.txt -e ".[bench]"
 	benchmarks/load/run.sh
+
+## Benchmarks: every row of the Performance table on a generated company (docs/benchmarks.md).
+## SCALE=S|M|L and DB=sqlite|postgres (default S on sqlite); the company is generated once.
+SCALE ?= S
+DB ?= sqlite
+bench: install
+	@$(PY) -c "import duckdb, locust" 2>/dev/null || $(PY) -m pip install --quiet -c constraints.txt -e ".[bench]"
+	SCALE=$(SCALE) DB=$(DB) benchmarks/bench.sh
 
 lint: install-dev
 	$(BIN)/ruff check .

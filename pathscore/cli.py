@@ -54,10 +54,32 @@ def cmd_migrate(args) -> None:
         _manage("createcachetable", *quiet)
 
 
+def _as_of(value: str) -> str:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
+    return value
+
+
 def cmd_seed(args) -> None:
-    """Load the demo company into an empty database now."""
+    """Load the demo company, or generate a company of a given scale, into an empty
+    database."""
+    if args.scale is None and (args.seed is not None or args.as_of is not None):
+        print("pathscore: --seed and --as-of go with --scale", file=sys.stderr)
+        sys.exit(2)
     cmd_migrate(argparse.Namespace(quiet=True))
-    _manage("load_demo")
+    if args.scale is None:
+        _manage("load_demo")
+        return
+    options = [args.scale]
+    if args.seed is not None:
+        options += ["--seed", str(args.seed)]
+    if args.as_of is not None:
+        options += ["--as-of", args.as_of]
+    _manage("seed_scale", *options)
 
 
 def cmd_createadmin(args) -> None:
@@ -253,6 +275,18 @@ def cmd_restore(args) -> None:
     )
 
 
+def cmd_bench(args) -> None:
+    """Run the benchmark suite (benchmarks/, in the source tree) on the configured database."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "benchmarks" / "run.py").exists():
+        print("pathscore: the benchmark suite is part of the source tree only", file=sys.stderr)
+        sys.exit(2)
+    sys.path.insert(0, str(root))
+    from benchmarks.run import main as bench_main
+
+    bench_main(args.rest)
+
+
 def cmd_manage(args) -> None:
     """Run any Django management command (for developers)."""
     _setup_django()
@@ -300,7 +334,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not run periodic jobs (for every consumer but one)",
     )
 
-    add("seed", cmd_seed, "load the demo company into an empty database")
+    seed = add("seed", cmd_seed, "load the demo company into an empty database")
+    seed.add_argument(
+        "--scale",
+        choices=("S", "M", "L"),
+        help="generate a company of this size instead (S: for CI; M: one tenth of L; L: 1,000 "
+        "salespeople, 30,000 customers, 100,000 projects, 2,000,000 follow-ups)",
+    )
+    seed.add_argument(
+        "--seed",
+        type=int,
+        help="the random seed of the generated company (default: a fixed one)",
+    )
+    seed.add_argument(
+        "--as-of",
+        type=_as_of,
+        metavar="YYYY-MM-DD",
+        help="the day the generated history leads up to (default: today); the same seed and "
+        "date give the same rows",
+    )
 
     backup = add("backup", cmd_backup, "write a snapshot of the database and the uploaded files")
     backup_target = backup.add_mutually_exclusive_group()
@@ -327,13 +379,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace a database that already holds data (everything in it is lost)",
     )
 
+    # Its own options (--quick, --scale, --only, --output) are read by benchmarks/run.py.
+    add("bench", cmd_bench, "measure the Performance table on the configured database")
+
     manage = add("manage", cmd_manage, "run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER, help="the command and its arguments")
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        args.rest = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.func(args)
 
 

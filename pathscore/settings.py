@@ -98,7 +98,9 @@ INSTALLED_APPS = [
     "pathscore.process",
     "pathscore.scoring",
     "pathscore.insights",
+    "pathscore.transfer",
     "pathscore.demo",
+    "pathscore.api",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pathscore.core.middleware.SessionExpiryMiddleware",
+    # Every 403 a signed-in person gets goes to the security log once.
+    "pathscore.core.middleware.DenialLogMiddleware",
+    # Nothing a signed-in person receives is kept by a browser or proxy cache.
+    "pathscore.core.middleware.PrivateByDefaultMiddleware",
     "pathscore.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -351,10 +357,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "pathscore.api.permissions.TokenScopePermission",
+        # A role that may not change a kind of record is refused before the body is read.
+        "pathscore.core.permissions.WritePolicyPermission",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["pathscore.api.filters.StrictFilterBackend"],
+    # JSON in and out: form encodings cannot tell null from "null" nor carry lists of
+    # objects. Uploads read multipart/form-data on their own views.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "pathscore.api.pagination.BoundedPageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "pathscore.api.schema.PathscoreAutoSchema",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "pathscore.api.errors.exception_handler",
 }
@@ -363,6 +374,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Sales process assessment: records, process nodes, scores.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: read-only fields are not asked for, and
+    # what a request may not leave blank is said so.
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -377,6 +391,7 @@ SPECTACULAR_SETTINGS = {
         "PeriodStateEnum": "pathscore.scoring.choices.PeriodState",
         "PeriodKindEnum": "pathscore.scoring.choices.PeriodKind",
         "AppealStateEnum": "pathscore.scoring.choices.AppealState",
+        "TaskStateEnum": "pathscore.process.choices.TaskState",
     },
 }
 

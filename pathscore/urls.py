@@ -37,15 +37,17 @@ urlpatterns = [
     path("process/", include("pathscore.process.urls")),
     path("scoring/", include("pathscore.scoring.urls")),
     path("insights/", include("pathscore.insights.urls")),
+    path("imports/", include("pathscore.transfer.urls")),
     path("security-log/", SecurityLogView.as_view(), name="security-log"),
     path("api/", include("pathscore.api.urls")),
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "pathscore.core.views.error_400"
-handler403 = "pathscore.core.views.error_403"
-handler404 = "pathscore.core.views.error_404"
-handler500 = "pathscore.core.views.error_500"
+# The pages' error views, answering in the API's JSON error format under /api/.
+handler400 = "pathscore.api.errors.bad_request"
+handler403 = "pathscore.api.errors.permission_denied"
+handler404 = "pathscore.api.errors.not_found"
+handler500 = "pathscore.api.errors.server_error"
 
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -64,7 +64,7 @@ def test_top_level_help_lists_every_command(tmp_path):
         ("migrate", "apply database migrations", ["--quiet"]),
         ("createadmin", "create a system administrator", ["--username", "--name"]),
         ("worker", "run a background job consumer", ["--no-periodic"]),
-        ("seed", "load the demo company into an empty database", []),
+        ("seed", "load the demo company into an empty database", ["--scale", "--seed", "--as-of"]),
         ("manage", "run a Django management command", []),
     ],
 )
@@ -120,6 +120,59 @@ def test_demo_no_serve_loads_once_and_always_prints_logins(tmp_path):
     assert seed.returncode != 0
     assert "already holds data" in seed.stderr
     assert query(data_dir, "SELECT COUNT(*) FROM org_user")[0][0] == people
+
+
+# --- seed --scale --------------------------------------------------------------------------
+
+
+def test_seed_scale_s_generates_the_sized_company_once(tmp_path):
+    data_dir = tmp_path / "data"
+    first = run_pathscore("seed", "--scale", "S", "--as-of", "2026-11-26", data_dir=data_dir)
+    assert first.returncode == 0, first.stderr
+    assert "Generating scale S" in first.stdout
+    assert "20,000 follow-ups" in first.stdout
+    assert "the password for every account is: pathscore-demo" in first.stdout
+    for username in ("manager001", "ceo", "hr01", "tech001", "sales0001"):
+        assert username in first.stdout
+    # Not a terminal: one line per phase on stderr, no bar redrawn.
+    assert "projects, follow-ups" in first.stderr and "\r" not in first.stderr
+    assert "Traceback" not in first.stderr
+    counts = {
+        table: query(data_dir, f"SELECT COUNT(*) FROM {table}")[0][0]  # noqa: S608
+        for table in ("crm_customer", "crm_project", "crm_followup")
+    }
+    assert counts == {"crm_customer": 300, "crm_project": 1_000, "crm_followup": 20_000}
+    salespeople = query(
+        data_dir,
+        "SELECT COUNT(*) FROM org_user u JOIN org_rolegrant g ON g.user_id = u.id "
+        "WHERE g.role = 'salesperson' AND u.is_active",
+    )
+    assert salespeople == [(10,)]
+    # The loading settings are undone: the file is back in write-ahead-log mode.
+    assert query(data_dir, "PRAGMA journal_mode") == [("wal",)]
+    assert query(data_dir, "PRAGMA foreign_key_check") == []
+
+    again = run_pathscore("seed", "--scale", "S", data_dir=data_dir)
+    assert again.returncode != 0
+    assert "already holds people" in again.stderr
+    assert query(data_dir, "SELECT COUNT(*) FROM crm_followup") == [(20_000,)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--seed", "3"), "--seed and --as-of go with --scale"),
+        (("--scale", "S", "--as-of", "26.11.2026"), "not a date as YYYY-MM-DD"),
+        (("--scale", "XL"), "invalid choice: 'XL'"),
+    ],
+)
+def test_seed_refuses_bad_options_before_touching_anything(tmp_path, args, message):
+    data_dir = tmp_path / "data"
+    result = run_pathscore("seed", *args, data_dir=data_dir)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (data_dir / "pathscore.sqlite3").exists()
 
 
 # --- createadmin -------------------------------------------------------------------------

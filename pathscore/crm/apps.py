@@ -8,4 +8,6 @@ class CrmConfig(AppConfig):
     verbose_name = _("Records")
 
     def ready(self):
-        from pathscore.crm import navigation, options, webhooks  # noqa: F401  (registrations)
+        from pathscore.crm import navigation, options, permissions, webhooks  # noqa: F401
+
+        permissions.register()

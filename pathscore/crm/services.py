@@ -13,19 +13,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from pathscore.core.choices import Role
 from pathscore.core.concurrency import claim_revision
 from pathscore.core.events import publish
+from pathscore.core.history import record_change
 from pathscore.core.models import Option
+from pathscore.core.permissions import require_write
 from pathscore.core.scoping import scope_for
 from pathscore.crm import events, options
 from pathscore.crm.choices import MilestoneKind, ProjectStatus, TermState
@@ -41,11 +44,14 @@ from pathscore.crm.models import (
     Project,
     ProjectHandover,
 )
+from pathscore.crm.permissions import can_hand_over
 from pathscore.crm.uploads import check_upload
 from pathscore.org.models import User
 
 #: A follow-up may be dated a little ahead (time zones, clock drift) but not into the future.
 FUTURE_TOLERANCE = timedelta(hours=1)
+#: Earlier "when"s are typos (years before 1900 do not even have a sensible UTC offset).
+EARLIEST_FOLLOWUP = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class DuplicateCustomerError(ValidationError):
@@ -134,6 +140,7 @@ def customer_create(
     notes: str = "",
 ) -> Customer:
     """Create a customer; a second customer with the same credit code is refused."""
+    require_write(actor, Customer)
     customer = Customer(
         name=name.strip(),
         customer_type=_require_option(customer_type, options.CUSTOMER_TYPE, "customer_type"),
@@ -155,6 +162,7 @@ def customer_update(
     *, customer: Customer, actor: User, expected_revision: int | None = None, **fields
 ) -> Customer:
     """Change a customer's fields (the owner only by someone who manages the new owner)."""
+    require_write(actor, Customer)
     claim_revision(customer, expected=expected_revision, actor=actor)
     if "customer_type" in fields:
         _require_option(fields["customer_type"], options.CUSTOMER_TYPE, "customer_type")
@@ -175,6 +183,7 @@ def customer_update(
 @transaction.atomic
 def contact_create(*, actor: User, customer: Customer, name: str, **fields) -> Contact:
     """Add a person at a customer the actor can see."""
+    require_write(actor, Contact)
     _require_visible(Customer, customer, actor, "customer")
     contact = Contact(customer=customer, name=name.strip(), **fields)
     contact.full_clean()
@@ -187,6 +196,7 @@ def contact_update(
     *, contact: Contact, actor: User, expected_revision: int | None = None, **fields
 ) -> Contact:
     """Change a person's details at a customer the actor can see."""
+    require_write(actor, Contact)
     claim_revision(contact, expected=expected_revision, actor=actor)
     if "customer" in fields:
         _require_visible(Customer, fields["customer"], actor, "customer")
@@ -212,8 +222,10 @@ def project_create(
     expected_sign_date: date | None = None,
     started_on: date | None = None,
     description: str = "",
+    external_code: str = "",
 ) -> Project:
     """Open a sales opportunity with a customer the actor can see."""
+    require_write(actor, Project)
     _require_visible(Customer, customer, actor, "customer")
     started_on = started_on or timezone.localdate()
     if expected_sign_date and expected_sign_date < started_on:
@@ -231,6 +243,7 @@ def project_create(
         expected_sign_date=expected_sign_date,
         started_on=started_on,
         description=description,
+        external_code=(external_code or "").strip(),
     )
     project.full_clean()
     project.save()
@@ -245,6 +258,7 @@ _PROJECT_EDITABLE = {
     "expected_sign_date",
     "description",
     "customer",
+    "external_code",
 }
 
 
@@ -253,6 +267,7 @@ def project_update(
     *, project: Project, actor: User, expected_revision: int | None = None, **fields
 ) -> Project:
     """Change a project's descriptive fields; status and owner have their own services."""
+    require_write(actor, Project)
     unknown = set(fields) - _PROJECT_EDITABLE
     if unknown:
         raise ValidationError(
@@ -285,6 +300,7 @@ def project_set_status(
     signed_on: date | None = None,
 ) -> Project:
     """Mark a project won (amount and date), lost or paused (with a reason), or active."""
+    require_write(actor, Project)
     status = ProjectStatus(status)
     reason = (reason or "").strip()
     today = timezone.localdate()
@@ -331,9 +347,8 @@ def project_hand_over(
     Records keep their authors: the previous owner still sees the follow-ups and
     documents they wrote (credit follows the doer).
     """
-    scope = scope_for(actor)
-    if not (scope.sees_all_records or scope.is_manager):
-        raise ValidationError(_("Only a manager can hand a project over."))
+    if not can_hand_over(scope_for(actor)):
+        raise PermissionDenied(_("Only a manager or HR can hand a project over."))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the project is handed over.")})
     if new_owner.pk == project.owner_id:
@@ -379,16 +394,20 @@ def _clean_followup(
     participants: Iterable[User],
     next_action: str,
     next_action_date: date | None,
+    visibility_checked: bool = False,
 ) -> tuple[Customer, list[Contact], list[User]]:
+    # ``visibility_checked``: the caller has checked, in bulk, that the actor sees the
+    # project or customer (followup_create_many); every other check still runs here.
     errors: dict[str, list[str]] = {}
     if project is not None:
-        _require_visible(Project, project, actor, "project")
+        if not visibility_checked:
+            _require_visible(Project, project, actor, "project")
         if customer is not None and customer.pk != project.customer_id:
             errors["customer"] = [_("The project belongs to another customer.")]
         customer = project.customer
     elif customer is None:
         errors["project"] = [_("Choose a project or a customer.")]
-    else:
+    elif not visibility_checked:
         _require_visible(Customer, customer, actor, "customer")
     # Every problem is reported at once, so a form shows them all in one round.
     if mode is None:
@@ -404,6 +423,8 @@ def _clean_followup(
         errors["occurred_at"] = [_("Enter when it happened.")]
     elif occurred_at > timezone.now() + FUTURE_TOLERANCE:
         errors["occurred_at"] = [_("A follow-up cannot be recorded in the future.")]
+    elif occurred_at < EARLIEST_FOLLOWUP:
+        errors["occurred_at"] = [_("Enter a time in the year 2000 or later.")]
     contacts = list(contacts)
     if customer is not None and any(c.customer_id != customer.pk for c in contacts):
         errors["contacts"] = [_("Every contact must work at the follow-up's customer.")]
@@ -440,8 +461,10 @@ def followup_create(
     longitude: Decimal | None = None,
     location_accuracy: float | None = None,
     client_key: uuid.UUID | None = None,
+    external_id: str = "",
 ) -> FollowUp:
     """Record a follow-up by ``actor``. The same ``client_key`` twice saves it once."""
+    require_write(actor, FollowUp)
     if client_key is not None:
         existing = FollowUp.objects.filter(client_key=client_key).first()
         if existing is not None:
@@ -473,18 +496,28 @@ def followup_create(
         longitude=longitude,
         location_accuracy=location_accuracy,
         client_key=client_key,
+        external_id=(external_id or "").strip(),
     )
-    followup.full_clean(exclude=["client_key"])
+    # _clean_followup checked the related rows (they are loaded, visible objects), so the
+    # fields' own rules need no existence query each; the external ID's uniqueness is
+    # checked only when there is one (a query and two savepoints on every API call else).
+    followup.full_clean(
+        exclude=["client_key", "customer", "project", "author", "mode"],
+        validate_constraints=bool(followup.external_id),
+    )
     try:
         with transaction.atomic():
             followup.save()
     except IntegrityError:
         # Two submissions with one key raced; the first one won.
         return FollowUp.objects.get(client_key=client_key)
-    followup.participants.set(participants)
-    followup.contacts.set(contacts)
+    # A new follow-up has no participants or contacts yet: setting none costs queries.
+    if participants:
+        followup.participants.set(participants)
+    if contacts:
+        followup.contacts.set(contacts)
     texts = [text.strip()[:200] for text in needs if text and text.strip()]
-    CustomerNeed.objects.bulk_create([CustomerNeed(followup=followup, text=t) for t in texts])
+    bulk_create_with_history([CustomerNeed(followup=followup, text=t) for t in texts], CustomerNeed)
     publish(
         events.FOLLOWUP_RECORDED,
         followup_id=followup.pk,
@@ -503,6 +536,133 @@ def followup_create(
     return followup
 
 
+class FollowUpEntryError(ValidationError):
+    """An entry of :func:`followup_create_many` was refused; ``index`` says which one."""
+
+    def __init__(self, error: ValidationError, *, index: int):
+        super().__init__(error.error_dict if hasattr(error, "error_dict") else error.error_list)
+        self.index = index
+
+
+def _visible_ids(model, user: User, ids: set[int]) -> set[int]:
+    visible: set[int] = set()
+    ordered = sorted(ids)
+    # Chunks keep each query below SQLite's limit on query parameters.
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        visible.update(
+            model.objects.visible_to(user).filter(pk__in=chunk).values_list("pk", flat=True)
+        )
+    return visible
+
+
+@transaction.atomic
+def followup_create_many(
+    *, entries: Iterable[dict], recorded_by: User, batch_size: int = 1000
+) -> list[FollowUp]:
+    """Record many follow-ups at once (an import of another CRM's history).
+
+    Each entry holds :func:`followup_create`'s arguments, its ``actor`` being the author;
+    participants, contacts, needs and client keys are not taken. Every entry gets the checks
+    of ``followup_create`` — whether its author may see the project or customer is asked
+    once per author for all entries — then the rows and their history rows (naming
+    ``recorded_by``) are inserted ``batch_size`` at a time, and FOLLOWUP_RECORDED goes out
+    for each after commit. Saving them one by one costs about twenty queries each, far too
+    many for fifty thousand rows (docs/architecture.md). The first refused entry raises
+    FollowUpEntryError, and nothing is saved.
+    """
+    from simple_history.utils import bulk_create_with_history
+
+    entries = list(entries)
+    authors = {entry["actor"].pk: entry["actor"] for entry in entries}
+    for author in authors.values():
+        require_write(author, FollowUp)
+    seen_projects, seen_customers = {}, {}
+    for author in authors.values():
+        mine = [e for e in entries if e["actor"].pk == author.pk]
+        seen_projects[author.pk] = _visible_ids(
+            Project, author, {e["project"].pk for e in mine if e.get("project") is not None}
+        )
+        seen_customers[author.pk] = _visible_ids(
+            Customer,
+            author,
+            {e["customer"].pk for e in mine if e.get("project") is None and e.get("customer")},
+        )
+    external_ids = [e.get("external_id", "").strip() for e in entries if e.get("external_id")]
+    taken = set()
+    for start in range(0, len(external_ids), 900):
+        taken.update(
+            FollowUp.objects.filter(external_id__in=external_ids[start : start + 900]).values_list(
+                "external_id", flat=True
+            )
+        )
+    not_visible = _("Select a valid choice. That choice is not one of the available choices.")
+    followups = []
+    for index, entry in enumerate(entries):
+        author, project = entry["actor"], entry.get("project")
+        try:
+            if project is not None and project.pk not in seen_projects[author.pk]:
+                raise ValidationError({"project": [not_visible]})
+            customer = entry.get("customer")
+            if (
+                project is None
+                and customer is not None
+                and customer.pk not in seen_customers[author.pk]
+            ):
+                raise ValidationError({"customer": [not_visible]})
+            customer, _contacts, _participants = _clean_followup(
+                actor=author,
+                project=project,
+                customer=customer,
+                occurred_at=entry.get("occurred_at"),
+                mode=entry.get("mode"),
+                content=entry.get("content", ""),
+                contacts=(),
+                participants=(),
+                next_action=entry.get("next_action", ""),
+                next_action_date=entry.get("next_action_date"),
+                visibility_checked=True,
+            )
+            external_id = (entry.get("external_id") or "").strip()
+            if external_id and external_id in taken:
+                raise ValidationError(
+                    {"external_id": [_("Another follow-up has this external ID.")]}
+                )
+            taken.add(external_id)
+            followup = FollowUp(
+                customer=customer,
+                project=project,
+                author=author,
+                occurred_at=entry["occurred_at"],
+                mode=entry["mode"],
+                content=entry["content"].strip(),
+                next_action=(entry.get("next_action") or "").strip(),
+                next_action_date=entry.get("next_action_date"),
+                external_id=external_id,
+            )
+            # The related rows were checked above; the fields' own rules need no query.
+            followup.clean_fields(exclude=["customer", "project", "author", "mode", "client_key"])
+        except ValidationError as error:
+            raise FollowUpEntryError(error, index=index) from None
+        followups.append(followup)
+    created = bulk_create_with_history(
+        followups,
+        FollowUp,
+        batch_size=batch_size,
+        default_user=recorded_by,
+        default_date=timezone.now(),
+    )
+    for followup in created:
+        publish(
+            events.FOLLOWUP_RECORDED,
+            followup_id=followup.pk,
+            project_id=followup.project_id,
+            actor_id=followup.author_id,
+            needs=0,
+        )
+    return created
+
+
 @transaction.atomic
 def followup_update(
     *,
@@ -514,6 +674,7 @@ def followup_update(
     **fields,
 ) -> FollowUp:
     """Correct a follow-up. Only its author may (credit and accountability follow the doer)."""
+    require_write(actor, FollowUp)
     if followup.author_id != actor.pk:
         raise ValidationError(_("Only the person who recorded a follow-up can change it."))
     claim_revision(followup, expected=expected_revision, actor=actor)
@@ -548,6 +709,7 @@ def followup_update(
 @transaction.atomic
 def followup_complete_next_action(*, followup: FollowUp, actor: User) -> bool:
     """Tick off a follow-up's next action; True if this call did it (idempotent)."""
+    require_write(actor, FollowUp)
     _require_visible(FollowUp, followup, actor, "followup")
     if followup.author_id != actor.pk and (
         followup.project is None or followup.project.owner_id != actor.pk
@@ -556,13 +718,17 @@ def followup_complete_next_action(*, followup: FollowUp, actor: User) -> bool:
     done = FollowUp.objects.filter(pk=followup.pk, next_action_done_at__isnull=True).update(
         next_action_done_at=timezone.now(), revision=F("revision") + 1
     )
-    followup.refresh_from_db(fields=["next_action_done_at", "revision"])
+    if done == 1:
+        record_change(followup)
+    else:
+        followup.refresh_from_db(fields=["next_action_done_at", "revision"])
     return done == 1
 
 
 @transaction.atomic
 def need_mark_handled(*, need: CustomerNeed, actor: User, handled: bool = True) -> CustomerNeed:
     """Mark a customer need handled (or open again)."""
+    require_write(actor, CustomerNeed)
     _require_visible(CustomerNeed, need, actor, "need")
     need.handled_at = timezone.now() if handled else None
     need.handled_by = actor if handled else None
@@ -578,6 +744,7 @@ def document_create(
     *, actor: User, project: Project, kind: str, title: str, file, change_note: str = ""
 ) -> DocumentVersion:
     """Create a document on a project with its first version (V1)."""
+    require_write(actor, Document)
     _require_visible(Project, project, actor, "project")
     checked = _checked(file)
     document = Document(project=project, kind=kind, title=title.strip(), created_by=actor)
@@ -601,6 +768,7 @@ def document_add_version(
     *, actor: User, document: Document, file, change_note: str = ""
 ) -> DocumentVersion:
     """Upload the next version of a document (V2, V3, …), checked before anything is stored."""
+    require_write(actor, Document)
     _require_visible(Project, document.project, actor, "document")
     checked = _checked(file)
     if not (change_note or "").strip():
@@ -654,6 +822,7 @@ def version_record_feedback(
     Only someone who may see the project records it: after a hand-over the previous owner
     still reads the versions they uploaded, but the customer relationship is no longer theirs.
     """
+    require_write(actor, DocumentVersion)
     _require_visible(DocumentVersion, version, actor, "version")
     _require_visible(Project, version.document.project, actor, "version")
     feedback = (feedback or "").strip()
@@ -697,6 +866,7 @@ def term_create(
     note: str = "",
 ) -> ContractTerm:
     """Add a contract term under negotiation."""
+    require_write(actor, ContractTerm)
     _require_visible(Project, project, actor, "project")
     term = ContractTerm(
         project=project,
@@ -717,6 +887,7 @@ def term_update(
     *, term: ContractTerm, actor: User, expected_revision: int | None = None, **fields
 ) -> ContractTerm:
     """Change a term or its state (open / disputed / agreed); history keeps each change."""
+    require_write(actor, ContractTerm)
     _require_visible(ContractTerm, term, actor, "term")
     claim_revision(term, expected=expected_revision, actor=actor)
     for name, value in fields.items():
@@ -754,6 +925,7 @@ def milestone_record(
     Dates must follow the milestones' order. Recording "signed" wins the project, so it
     needs the signed amount.
     """
+    require_write(actor, ContractMilestone)
     _require_visible(Project, project, actor, "project")
     kind = MilestoneKind(kind)
     if reached_on > timezone.localdate():

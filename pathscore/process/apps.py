@@ -13,10 +13,12 @@ class ProcessConfig(AppConfig):
             bundled,
             navigation,
             notifications,
+            permissions,
             scoping,
             webhooks,
         )
 
         automation.connect()
         notifications.connect()
+        permissions.register()
         scoping.connect()

@@ -12,7 +12,9 @@ class ScoringConfig(AppConfig):
             catalogue,  # noqa: F401  (registers the indicators)
             navigation,  # noqa: F401  (menu entries)
             notifications,
+            permissions,
             webhooks,  # noqa: F401  (webhook events)
         )
 
         notifications.connect()
+        permissions.register()

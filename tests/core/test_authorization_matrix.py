@@ -135,6 +135,7 @@ class Side:
     appeal: object
     notification: object
     alert: object = None
+    import_batch: object = None
 
 
 def build_side(personas, owner, manager, label: str, period) -> Side:
@@ -195,6 +196,7 @@ def build_side(personas, owner, manager, label: str, period) -> Side:
         actor=manager, person=owner, title=f"{label}表彰", text=f"{label}表彰内容"
     )
     notification = notify_inbox(recipient=owner, title=f"{label}通知")
+    import_batch = _import_batch_of(owner, name=f"{label}客户导入.xlsx")
     return Side(
         customer=customer,
         contact=contact,
@@ -220,6 +222,7 @@ def build_side(personas, owner, manager, label: str, period) -> Side:
         result=None,
         appeal=None,
         notification=notification,
+        import_batch=import_batch,
     )
 
 
@@ -293,6 +296,7 @@ PAGE_MODELS = [
     ("scoring/results/", "Result"),
     ("scoring/appeals/", "Appeal"),
     ("insights/alerts/", "Alert"),
+    ("imports/batches/", "ImportBatch"),
 ]
 
 #: Records of the company rather than of a team: the same for both sides.
@@ -348,6 +352,27 @@ def _api_token_of(owner):
     return token
 
 
+def _import_batch_of(owner, name="客户导入.xlsx"):
+    """An uploaded (not yet checked) import of ``owner``'s: personal, like a token."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pathscore.transfer import services
+    from pathscore.transfer.models import ImportBatch
+    from pathscore.transfer.pipelines import pipelines_for
+    from tests.transfer.conftest import xlsx
+
+    batch = ImportBatch.objects.filter(created_by=owner).order_by("pk").first()
+    if batch is not None:
+        return batch
+    allowed = pipelines_for(owner.scope)
+    if not allowed:  # a role that imports nothing: any import will do, it is refused anyway
+        return ImportBatch.objects.order_by("pk").first()
+    content = xlsx(["客户名称", "客户类型"], [["矩阵客户", "电网公司"]], sheet="客户")
+    return services.batch_upload(
+        actor=owner, entity=allowed[0].entity, file=SimpleUploadedFile(name, content)
+    )
+
+
 def values_for(route: Route, side: Side, world, personas, owner) -> dict | None:
     """The URL arguments pointing at ``side``'s records, or None when unknown."""
     by_model = {
@@ -370,6 +395,7 @@ def values_for(route: Route, side: Side, world, personas, owner) -> dict | None:
         "Appeal": side.appeal,
         "Notification": side.notification,
         "Alert": side.alert,
+        "ImportBatch": side.import_batch,
         "User": owner,
         "ApiToken": _api_token_of(owner),
         "Department": owner.department,
@@ -402,6 +428,8 @@ def values_for(route: Route, side: Side, world, personas, owner) -> dict | None:
             values[name] = "followup_count"
         elif name == "key":
             values[name] = "requirement-report"
+        elif name == "entity":
+            values[name] = "customers"
         else:
             return None
     return values

@@ -24,7 +24,7 @@ def labels(person) -> list[tuple[str, list[str]]]:
 
 def test_a_salesperson_has_a_short_bar_with_records_grouped(personas):
     bar = dict(labels(personas.sales_a))
-    assert bar["Customers & documents"] == ["Customers", "Contacts", "Documents"]
+    assert bar["Customers & documents"] == ["Customers", "Contacts", "Documents", "Import data"]
     # Alone in its group for a salesperson, "My score" stands on the bar itself.
     assert bar["My score"] == []
     assert "Evaluation" not in bar
