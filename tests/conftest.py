@@ -32,22 +32,40 @@ def _is_transactional(request) -> bool:
     return bool({"transactional_db", "live_server"} & set(request.fixturenames))
 
 
+def seed_bundled_defaults() -> None:
+    """Put back what the migrations seed: option lists, bundled templates, the scorecard."""
+    from django.apps import apps
+
+    from pathscore.core.options import seed_options
+    from pathscore.process.seeding import seed_defaults
+    from pathscore.scoring.bundled import seed_default_scorecard
+
+    seed_options()
+    seed_defaults(apps)
+    seed_default_scorecard(apps)
+
+
+def ensure_bundled_defaults() -> None:
+    """Seed again when an earlier flush emptied the tables (see ``_bundled_defaults``)."""
+    from pathscore.core.models import Option
+
+    if not Option.objects.exists():
+        seed_bundled_defaults()
+
+
 @pytest.fixture(autouse=True)
 def _bundled_defaults(request):
     """Transactional tests (and the live server) empty every table between tests, the
     option lists, bundled process templates and the default scorecard that migrations
     seed included: put them back, exactly as a fresh installation has them."""
-    if not _is_transactional(request):
+    if _is_transactional(request):
+        request.getfixturevalue("transactional_db")
+        seed_bundled_defaults()
         return
-    request.getfixturevalue("transactional_db")
-    from django.apps import apps
-
-    from pathscore.core.options import seed_options
-    from pathscore.process.seeding import seed_defaults
-
-    seed_options()
-    seed_defaults(apps)
-
-    from pathscore.scoring.bundled import seed_default_scorecard
-
-    seed_default_scorecard(apps)
+    if request.node.get_closest_marker("django_db") or "db" in request.fixturenames:
+        # A live-server test reached through ``getfixturevalue`` is not recognised as
+        # transactional when the tests are ordered, so it may run before this one in the
+        # same worker and leave the tables flushed: seed them again inside this test's
+        # transaction (rolled back with it) when the option lists are gone.
+        request.getfixturevalue("db")
+        ensure_bundled_defaults()

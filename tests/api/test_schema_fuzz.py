@@ -54,6 +54,7 @@ from pathscore.process.bundled import TASK_KIND
 from pathscore.process.models import DelayCategory, NodeInstance
 from pathscore.scoring import services as scoring_services
 from pathscore.scoring.models import Period, TrainingCourse
+from tests.conftest import ensure_bundled_defaults
 from tests.crm import factories
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
@@ -409,6 +410,7 @@ def world(django_db_setup, django_db_blocker):
     Yields each caller's read-write token by persona name (see ``ACTORS``).
     """
     with django_db_blocker.unblock(), transaction.atomic():
+        ensure_bundled_defaults()
         personas = build_personas()
         build_world(personas)
         tokens = {}

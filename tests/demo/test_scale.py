@@ -44,6 +44,7 @@ from pathscore.process.models import (
 from pathscore.scoring import engine
 from pathscore.scoring.choices import PeriodState
 from pathscore.scoring.models import Period, Result
+from tests.conftest import ensure_bundled_defaults
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,7 @@ SEED = 7
 def company(django_db_setup, django_db_blocker):
     """One S company for the module's tests, rolled back at the end."""
     with django_db_blocker.unblock(), transaction.atomic():
+        ensure_bundled_defaults()
         summary = generate(scale="S", seed=SEED, as_of=AS_OF)
         yield summary
         transaction.set_rollback(True)
