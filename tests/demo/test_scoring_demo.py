@@ -28,6 +28,7 @@ from pathscore.scoring.models import (
     Result,
     TrainingSession,
 )
+from tests.conftest import ensure_bundled_defaults
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
+        ensure_bundled_defaults()
         ctx = load_demo()
         yield ctx
         transaction.set_rollback(True)
