@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportEntity(models.TextChoices):
@@ -16,7 +17,8 @@ class ImportEntity(models.TextChoices):
 class ImportStatus(models.TextChoices):
     """uploaded → validating → validated | invalid → committing → committed | failed."""
 
-    UPLOADED = "uploaded", _("Uploaded")
+    # The state, not the column "Uploaded" (a time) of the batch list.
+    UPLOADED = "uploaded", pgettext_lazy("import status", "Uploaded")
     VALIDATING = "validating", _("Checking")
     VALIDATED = "validated", _("Ready to import")
     INVALID = "invalid", _("Has errors")
