@@ -34,6 +34,7 @@ from pathscore.insights.tables import FollowUpDrillTable, NodeDrillTable, Projec
 from pathscore.org.models import User
 from pathscore.process.models import NodeDefinition, NodeInstance
 from pathscore.process.stalls import DaysSince
+from pathscore.scoring import services as scoring_services
 
 
 class DashboardAccessMixin(PermissionRequiredMixin):
@@ -77,7 +78,11 @@ def dashboard_context(s: Slice) -> dict:
     type_names = selectors.customer_type_names()
     kpis = selectors.kpis(s)
     stalled, stalled_total = selectors.stalled_rows(s)
-    period, ranked = selectors.ranking(s, people)
+    ranking = selectors.ranking(s, people)
+    if ranking.stale:
+        # Computing a thousand scores here would take the page as long as closing the
+        # period: the job does it, and the page says the scores are on their way.
+        scoring_services.live_scores_request_refresh(ranking.period)
     before = s.previous
     return {
         "kpis": kpis,
@@ -102,8 +107,11 @@ def dashboard_context(s: Slice) -> dict:
         },
         "stalled": stalled,
         "stalled_total": stalled_total,
-        "period": period,
-        "ranked": [{"row": row, "sparkline": charts.sparkline(row.history)} for row in ranked],
+        "period": ranking.period,
+        "ranking": ranking,
+        "ranked": [
+            {"row": row, "sparkline": charts.sparkline(row.history)} for row in ranking.rows
+        ],
         "people_count": len(people),
     }
 

@@ -2,8 +2,12 @@
 
 import calendar
 import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -30,6 +34,7 @@ from pathscore.scoring.models import (
     Attendance,
     Commendation,
     CustomerRating,
+    LiveScore,
     Period,
     QualityRating,
     Result,
@@ -1041,6 +1046,8 @@ def period_close(*, period: Period, actor) -> Period:
         ]
         rank_in_teams(results)
         Result.objects.bulk_create(results)
+        # The frozen results are the truth from now on; the refresh skips closed periods.
+        LiveScore.objects.filter(period=period).delete()
         transaction.on_commit(lambda: engine.invalidate_live(period))
         publish(
             events.PERIOD_CLOSED, period_id=period.pk, version=period.version, actor_id=actor.pk
@@ -1348,3 +1355,144 @@ def _rerank(period: Period, *, department_id=None) -> None:
     rank_in_teams(results)
     changed = [result for result in results if result.rank != before[result.pk]]
     Result.objects.bulk_update(changed, ["rank"])
+
+
+# --- Live scores -----------------------------------------------------------------------------
+# The dashboard ranks up to a thousand people by their score in the open period. Evaluating
+# seventeen indicators for all of them costs as much as closing the period, so a scheduled
+# job stores everyone's live score and the ranking reads those rows. A person's own score
+# page still evaluates live.
+
+log = logging.getLogger(__name__)
+
+#: The scheduled refresh runs this often (minutes). A refresh of 1,000 people costs about
+#: as much as closing their period (under a minute at scale L on a busy machine), so every
+#: ten minutes keeps it under a tenth of the time, while a ranking is never much older than
+#: a person's own live score (cached ``engine.LIVE_TIMEOUT``, five minutes).
+LIVE_REFRESH_MINUTES = 10
+#: Stored scores older than this are stale (the scheduler has missed two runs): the
+#: dashboard says so and queues a refresh.
+LIVE_STALE_AFTER = datetime.timedelta(minutes=LIVE_REFRESH_MINUTES * 5 // 2)
+#: People evaluated together. Whole departments go into a chunk, so a team is compared
+#: once; the bound keeps a refresh's memory flat whatever the company's size.
+LIVE_CHUNK = 500
+
+
+def live_chunks(
+    people: Iterable[tuple[int, int | None]], size: int | None = None
+) -> Iterator[list]:
+    """Person ids in chunks of whole departments, each of at most ``size`` people
+    (``LIVE_CHUNK``); a larger department is one chunk of its own."""
+    size = size or LIVE_CHUNK
+    by_department: dict = defaultdict(list)
+    for person_id, department_id in people:
+        by_department[department_id].append(person_id)
+    chunk: list[int] = []
+    for department_id in sorted(by_department, key=lambda pk: (pk is None, pk or 0)):
+        members = by_department[department_id]
+        if chunk and len(chunk) + len(members) > size:
+            yield chunk
+            chunk = []
+        chunk.extend(members)
+    if chunk:
+        yield chunk
+
+
+def _live_rows(period: Period, scores: dict, now) -> list[LiveScore]:
+    return [
+        LiveScore(
+            period=period,
+            person_id=score.person_id,
+            scorecard_id=score.scorecard_id,
+            scorecard_version=score.scorecard_version,
+            total=score.total,
+            dimensions=engine.to_json(score.dimensions),
+            computed_at=now,
+        )
+        for score in scores.values()
+    ]
+
+
+def live_scores_refresh(period: Period) -> int:
+    """Store the live score of every active person with a scorecard in the open ``period``
+    and remove the rows of people no longer scored. Returns the rows written.
+
+    Idempotent: a second run rewrites the same rows (an upsert per person). Each chunk is
+    written only while the period is still open, holding the period's row, so a refresh
+    racing the period's closing leaves nothing behind.
+    """
+    from pathscore.org.models import User
+
+    started = timezone.now()
+    people = User.objects.filter(is_active=True).order_by().values_list("pk", "department_id")
+    written = 0
+    for chunk in live_chunks(people):
+        scores = engine.evaluate(chunk, period, use_cache=False)
+        with transaction.atomic():
+            still_open = (
+                Period.objects.select_for_update()
+                .filter(pk=period.pk, state=PeriodState.OPEN)
+                .exists()
+            )
+            if not still_open:
+                LiveScore.objects.filter(period=period).delete()
+                return 0
+            LiveScore.objects.bulk_create(
+                _live_rows(period, scores, timezone.now()),
+                update_conflicts=True,
+                unique_fields=["period", "person"],
+                update_fields=[
+                    "scorecard",
+                    "scorecard_version",
+                    "total",
+                    "dimensions",
+                    "computed_at",
+                ],
+            )
+        written += len(scores)
+    LiveScore.objects.filter(period=period, computed_at__lt=started).delete()
+    return written
+
+
+def current_open_period(today: datetime.date) -> Period | None:
+    """The open period covering ``today``, else the latest open one: the period whose live
+    scores the dashboard ranks (and so the one the scheduled job keeps stored)."""
+    periods = Period.objects.filter(state=PeriodState.OPEN)
+    return (
+        periods.filter(starts_on__lte=today, ends_on__gte=today).order_by("-starts_on").first()
+        or periods.order_by("-starts_on").first()
+    )
+
+
+def live_scores_refresh_current() -> dict[int, int]:
+    """Refresh the stored scores of the current open period and drop those of every other
+    period (closed ones, or open ones nothing ranks any more). ``{period id: rows}``: what
+    the scheduled job and ``pathscore manage refresh_live_scores`` run.
+
+    Only the current period: at 1,000 people a refresh costs as much as closing the
+    period, and older periods left open are still scored live on the score pages."""
+    period = current_open_period(timezone.localdate())
+    LiveScore.objects.exclude(period=period).delete()
+    if period is None:
+        return {}
+    try:
+        return {period.pk: live_scores_refresh(period)}
+    except ValidationError as error:
+        # A scorecard naming an indicator the catalogue lacks: the score pages explain it.
+        log.warning("live scores of period %s not refreshed: %s", period.pk, error)
+        return {}
+
+
+def _queued_key(period: Period) -> str:
+    return f"scoring:live-refresh-queued:{period.pk}"
+
+
+def live_scores_request_refresh(period: Period) -> bool:
+    """Queue a refresh of ``period``'s stored scores (the dashboard found none, or stale
+    ones), at most once per refresh interval however many pages ask. True when queued."""
+    if not cache.add(_queued_key(period), 1, LIVE_REFRESH_MINUTES * 60):
+        return False
+    from pathscore.scoring import tasks
+
+    tasks.refresh_period_live_scores(period.pk)
+    return True

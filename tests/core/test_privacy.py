@@ -87,6 +87,47 @@ def test_a_salesperson_sees_no_teammates_score(personas, login, teammates):
     }
 
 
+def test_stored_live_scores_follow_the_same_rule(personas, login):
+    """The dashboard ranks by stored live scores: a salesperson reads only their own row
+    (and never reaches the ranking), a manager their subtree's, HR and executives all."""
+    from pathscore.scoring import services as scoring
+    from pathscore.scoring.models import LiveScore
+
+    mate = org.user_create(
+        username="sales_mate",
+        name=TEAMMATE,
+        password=None,
+        roles=[Role.SALESPERSON],
+        department=personas.team_a,
+    )
+    today = timezone.localdate()
+    period = scoring.period_create(
+        actor=personas.hr,
+        kind="custom",
+        starts_on=today - dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=10),
+        name="实时考核期",
+    )
+    scoring.live_scores_refresh(period)
+    everyone = set(LiveScore.objects.filter(period=period).values_list("person", flat=True))
+    assert {personas.sales_a.pk, mate.pk, personas.sales_b.pk} <= everyone
+
+    def seen(user) -> set[int]:
+        return set(LiveScore.objects.visible_to(user).values_list("person", flat=True))
+
+    assert seen(personas.sales_a) == {personas.sales_a.pk}
+    assert seen(mate) == {mate.pk}
+    assert {personas.sales_a.pk, mate.pk} <= seen(personas.manager_a)
+    assert personas.sales_b.pk not in seen(personas.manager_a)
+    assert seen(personas.hr) == seen(personas.executive) == everyone
+
+    response = login(personas.sales_a).get("/insights/", follow=True)
+    assert TEAMMATE not in response.content.decode()
+    ranked = login(personas.manager_b).get("/insights/").context["ranked"]
+    assert ranked and {item["row"].person.pk for item in ranked} <= seen(personas.manager_b)
+    assert mate.pk not in {item["row"].person.pk for item in ranked}
+
+
 @pytest.mark.parametrize("name", ["sales_a", "manager_a", "hr", "auditor"])
 def test_nothing_a_signed_in_person_reads_is_cacheable(world, personas, client, name):  # noqa: F811
     """Every page and API answer, discovered from the URLconf and the router: ``no-store``

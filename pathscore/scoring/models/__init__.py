@@ -6,6 +6,7 @@ from pathscore.scoring.models.activities import (
     TrainingCourse,
     TrainingSession,
 )
+from pathscore.scoring.models.live import LiveScore
 from pathscore.scoring.models.periods import Adjustment, Appeal, Period, Result
 from pathscore.scoring.models.scorecards import Scorecard, ScorecardDimension, ScorecardItem
 
@@ -15,6 +16,7 @@ __all__ = [
     "Attendance",
     "Commendation",
     "CustomerRating",
+    "LiveScore",
     "Period",
     "QualityRating",
     "Result",
