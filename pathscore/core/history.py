@@ -146,3 +146,49 @@ def record_change(instance) -> None:
         raw=False,
         using=instance._state.db,
     )
+
+
+def acting_user():
+    """The user history rows written now are credited to: the request's user, the one
+    named by ``acting_as(...)``, or None (the system).
+
+    Bulk creations (``bulk_create_with_history``) do not look this up themselves; services
+    pass it as ``default_user`` so their rows are credited like a ``save()``'s.
+    """
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def start_history(apps, schema_editor, *labels: str) -> None:
+    """Give every existing row of newly historised models a first history row.
+
+    Used by the data migrations that add a history: without it a record's first change
+    would have nothing to be compared with, and the History tab would show no "before".
+    The rows are credited to nobody (the system) and dated when the migration ran.
+    """
+    from django.utils import timezone
+
+    db = schema_editor.connection.alias
+    now = timezone.now()
+    for label in labels:
+        app_label, name = label.split(".")
+        model = apps.get_model(app_label, name)
+        historical = apps.get_model(app_label, f"Historical{name}")
+        names = [
+            f.attname for f in historical._meta.concrete_fields if not f.name.startswith("history_")
+        ]
+        rows = model.objects.using(db).order_by("pk").values(*names).iterator(chunk_size=2000)
+        batch = []
+        for row in rows:
+            batch.append(
+                historical(
+                    **row,
+                    history_date=now,
+                    history_type="+",
+                )
+            )
+            if len(batch) == 2000:
+                historical.objects.using(db).bulk_create(batch)
+                batch = []
+        historical.objects.using(db).bulk_create(batch)

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from pathscore.core.choices import Role
 from pathscore.core.models import BaseModel
@@ -81,6 +82,10 @@ class Webhook(BaseModel):
         related_name="+",
     )
 
+    # The signing secret stays out of the history: a history row is read by more people
+    # than the webhook page, and an old secret would still sign for whoever holds it. A
+    # rotation leaves its row (who, when) with a reason saying so.
+    history = HistoricalRecords(excluded_fields=["secret"])
     objects = WebhookQuerySet.as_manager()
 
     class Meta:

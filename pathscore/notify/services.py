@@ -135,6 +135,8 @@ def webhook_rotate_secret(*, webhook: Webhook, actor) -> str:
     """Replace the signing secret and return the new one (shown once)."""
     _require_system_admin(actor)
     webhook.secret = _new_secret()
+    # The secret is kept out of the history: the row says it was rotated, not what to.
+    webhook._change_reason = _("Signing secret rotated")
     webhook.save(update_fields=["secret", "updated_at"])
     _log_webhook(webhook, actor, "secret_rotated")
     return webhook.secret

@@ -369,9 +369,13 @@ def robot_update(*, robot, actor: User, **changes):
     """Change a robot's provider or URL, or switch it off (reminders then use the nearest
     robot further up the tree)."""
     _require_org_admin(actor)
+    previous_url = robot.url
     for name, value in changes.items():
         if name in ROBOT_FIELDS:
             setattr(robot, name, value)
+    if (robot.url or "").strip() != previous_url:
+        # The URL is kept out of the history (it holds the robot's key): say it changed.
+        robot._change_reason = _("Robot URL changed")
     return _save_robot(robot, actor)
 
 

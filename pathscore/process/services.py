@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from pathscore.core.choices import Role
 from pathscore.core.events import publish
-from pathscore.core.history import record_change
+from pathscore.core.history import acting_user, record_change
 from pathscore.core.models import Option
 from pathscore.core.scoping import scope_for
 from pathscore.core.security import record_settings_change
@@ -152,9 +152,11 @@ def node_add(*, version: TemplateVersion, order: int | None = None, **node) -> N
     if order is None:
         order = (version.nodes.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     else:
-        # Make room by shifting later nodes down, highest first to keep orders unique.
+        # Make room by shifting later nodes down, highest first to keep orders unique;
+        # each shifted node is saved, so its history keeps the move.
         for later in version.nodes.filter(order__gte=order).order_by("-order"):
-            NodeDefinition.objects.filter(pk=later.pk).update(order=later.order + 1)
+            later.order += 1
+            later.save(update_fields=["order"])
     definition = NodeDefinition(
         version=version, order=order, **{k: v for k, v in node.items() if k in NODE_FIELDS}
     )
@@ -202,12 +204,17 @@ def node_move(*, definition: NodeDefinition, direction: int) -> None:
 
 def _renumber(version, nodes=None):
     nodes = nodes if nodes is not None else list(version.nodes.order_by("order"))
-    # Two passes keep the (version, order) constraint satisfied throughout.
+    # Two passes keep the (version, order) constraint satisfied throughout. The passes are
+    # UPDATEs, which write no history; each node whose place changed then gets its one row.
     offset = 10_000
-    for node in nodes:
+    moved = [node for position, node in enumerate(nodes, start=1) if node.order != position]
+    for node in moved:
         NodeDefinition.objects.filter(pk=node.pk).update(order=F("order") + offset)
     for position, node in enumerate(nodes, start=1):
-        NodeDefinition.objects.filter(pk=node.pk).update(order=position)
+        if node.order != position:
+            NodeDefinition.objects.filter(pk=node.pk).update(order=position)
+    for node in moved:
+        record_change(node)
 
 
 @transaction.atomic
@@ -224,7 +231,8 @@ def version_new_draft(*, template: ProcessTemplate) -> TemplateVersion:
     ) + 1
     draft = TemplateVersion.objects.create(template=template, number=number)
     if source is not None:
-        NodeDefinition.objects.bulk_create(
+        # One history row per copied node, credited to whoever asked for the draft.
+        bulk_create_with_history(
             [
                 NodeDefinition(
                     version=draft,
@@ -232,7 +240,9 @@ def version_new_draft(*, template: ProcessTemplate) -> TemplateVersion:
                     **{name: getattr(node, name) for name in NODE_FIELDS},
                 )
                 for node in source.nodes.all()
-            ]
+            ],
+            NodeDefinition,
+            default_user=acting_user(),
         )
     return draft
 
@@ -246,9 +256,14 @@ def version_publish(
     _require_draft(version)
     if not version.nodes.exists():
         raise ValidationError(_("A version needs at least one node before it can be published."))
-    TemplateVersion.objects.filter(
-        template=version.template, status=VersionStatus.PUBLISHED
-    ).update(status=VersionStatus.RETIRED)
+    retired = list(
+        TemplateVersion.objects.filter(template=version.template, status=VersionStatus.PUBLISHED)
+    )
+    TemplateVersion.objects.filter(pk__in=[old.pk for old in retired]).update(
+        status=VersionStatus.RETIRED
+    )
+    for old in retired:
+        record_change(old)
     version.status = VersionStatus.PUBLISHED
     version.published_at = timezone.now()
     version.published_by = actor

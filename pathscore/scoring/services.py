@@ -13,9 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from pathscore.core.choices import Role
 from pathscore.core.events import publish
+from pathscore.core.history import record_change
 from pathscore.core.scoping import scope_for
 from pathscore.core.security import record_settings_change
 from pathscore.scoring import engine, events, rules
@@ -246,22 +248,31 @@ def scorecard_new_draft(*, code, actor) -> Scorecard:
             department=source.department,
             role=source.role,
         )
-        ScorecardDimension.objects.bulk_create(
-            ScorecardDimension(scorecard=draft, dimension=d.dimension, weight=d.weight)
-            for d in source.dimensions.all()
+        # The copies are new rows of the draft: one history row each, credited to the actor.
+        bulk_create_with_history(
+            [
+                ScorecardDimension(scorecard=draft, dimension=d.dimension, weight=d.weight)
+                for d in source.dimensions.all()
+            ],
+            ScorecardDimension,
+            default_user=actor,
         )
-        ScorecardItem.objects.bulk_create(
-            ScorecardItem(
-                scorecard=draft,
-                indicator=i.indicator,
-                dimension=i.dimension,
-                weight=i.weight,
-                rule_kind=i.rule_kind,
-                direction=i.direction,
-                params=i.params,
-                order=i.order,
-            )
-            for i in source.items.all()
+        bulk_create_with_history(
+            [
+                ScorecardItem(
+                    scorecard=draft,
+                    indicator=i.indicator,
+                    dimension=i.dimension,
+                    weight=i.weight,
+                    rule_kind=i.rule_kind,
+                    direction=i.direction,
+                    params=i.params,
+                    order=i.order,
+                )
+                for i in source.items.all()
+            ],
+            ScorecardItem,
+            default_user=actor,
         )
     return draft
 
@@ -338,10 +349,11 @@ def scorecard_set_dimensions(*, scorecard, actor, dimensions: dict) -> Scorecard
     _require_draft(scorecard)
     clean = _clean_dimensions(dimensions)
     with transaction.atomic():
-        scorecard.dimensions.all().delete()
-        ScorecardDimension.objects.bulk_create(
-            ScorecardDimension(scorecard=scorecard, dimension=code, weight=weight)
-            for code, weight in clean.items()
+        _sync_rows(
+            scorecard=scorecard,
+            model=ScorecardDimension,
+            key="dimension",
+            wanted=[{"dimension": code, "weight": weight} for code, weight in clean.items()],
         )
     return scorecard
 
@@ -353,9 +365,31 @@ def scorecard_set_items(*, scorecard, actor, items: list[dict]) -> Scorecard:
     _require_draft(scorecard)
     clean = _clean_items(items)
     with transaction.atomic():
-        scorecard.items.all().delete()
-        ScorecardItem.objects.bulk_create(ScorecardItem(scorecard=scorecard, **i) for i in clean)
+        _sync_rows(scorecard=scorecard, model=ScorecardItem, key="indicator", wanted=clean)
     return scorecard
+
+
+def _sync_rows(*, scorecard, model, key: str, wanted: list[dict]) -> None:
+    """Make a draft's dimension or indicator rows what ``wanted`` lists, row by row.
+
+    A row whose values did not change is left alone, a changed one is saved, a new one
+    created and a dropped one deleted: each row's history then shows exactly its own
+    change (weight 30 → 40), where deleting and recreating every row would show them all
+    removed and added again.
+    """
+    current = {getattr(row, key): row for row in model.objects.filter(scorecard=scorecard)}
+    keep = {values[key] for values in wanted}
+    for code, row in current.items():
+        if code not in keep:
+            row.delete()
+    for values in wanted:
+        row = current.get(values[key])
+        if row is None:
+            model.objects.create(scorecard=scorecard, **values)
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.save()
 
 
 def weight_problems(dimensions: dict, items: list[dict]) -> list[str]:
@@ -484,9 +518,16 @@ def scorecard_publish(*, scorecard, actor, note="") -> Scorecard:
     if problems:
         raise ValidationError({"note": problems})
     with transaction.atomic():
-        Scorecard.objects.select_for_update().filter(
-            code=scorecard.code, status=ScorecardStatus.PUBLISHED
-        ).update(status=ScorecardStatus.RETIRED)
+        retired = list(
+            Scorecard.objects.select_for_update().filter(
+                code=scorecard.code, status=ScorecardStatus.PUBLISHED
+            )
+        )
+        Scorecard.objects.filter(pk__in=[old.pk for old in retired]).update(
+            status=ScorecardStatus.RETIRED
+        )
+        for old in retired:
+            record_change(old)  # the UPDATE wrote no history; the retirement gets its row
         scorecard.status = ScorecardStatus.PUBLISHED
         scorecard.note = (note or "").strip()[:300]
         scorecard.published_at = timezone.now()
@@ -710,9 +751,13 @@ def training_session_create(
         session = TrainingSession.objects.create(
             course=course, held_on=held_on, location=(location or "").strip()
         )
-        Attendance.objects.bulk_create(
-            Attendance(session=session, person=person, assigned_by=actor, reason=reason)
-            for person in dict.fromkeys(required)
+        bulk_create_with_history(
+            [
+                Attendance(session=session, person=person, assigned_by=actor, reason=reason)
+                for person in dict.fromkeys(required)
+            ],
+            Attendance,
+            default_user=actor,
         )
     return session
 
@@ -744,9 +789,12 @@ def attendance_record(*, actor, session, attended_ids) -> int:
         raise ValidationError(
             {"attended": _("You may record attendance only for the people you manage.")}
         )
-    for row in mine:
+    # Only the rows whose tick changed are written, each with its one history row.
+    changed = [row for row in mine if row.attended != (row.person_id in attended)]
+    for row in changed:
         row.attended = row.person_id in attended
-    Attendance.objects.bulk_update(mine, ["attended"])
+    if changed:
+        bulk_update_with_history(changed, Attendance, ["attended"], default_user=actor)
     return len(mine)
 
 

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from pathscore.core.scoping import Scope, ScopedQuerySet
 
@@ -33,6 +34,7 @@ class Option(models.Model):
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
+    history = HistoricalRecords()
     objects = OptionQuerySet.as_manager()
 
     class Meta:

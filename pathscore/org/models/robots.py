@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from pathscore.core.scoping import Scope, ScopedQuerySet, subtree_q
 
@@ -27,6 +28,10 @@ class DepartmentRobot(models.Model):
     url = models.URLField(_("robot URL"), max_length=400)
     is_active = models.BooleanField(_("active"), default=True)
 
+    # The robot URL carries the robot's key (WeCom ``key=``, DingTalk ``access_token=``,
+    # Feishu's hook id): whoever holds it can post into the group, so it stays out of the
+    # history. A URL change still leaves its row (who, when) with a reason saying so.
+    history = HistoricalRecords(excluded_fields=["url"])
     objects = DepartmentRobotQuerySet.as_manager()
 
     class Meta:

@@ -21,6 +21,7 @@ class DelayCategory(models.Model):
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
+    history = HistoricalRecords()
     objects = CompanyWideQuerySet.as_manager()
 
     class Meta:

@@ -81,6 +81,7 @@ class TemplateVersion(BaseModel):
         related_name="+",
     )
 
+    history = HistoricalRecords()
     objects = CompanyWideQuerySet.as_manager()
 
     class Meta:
@@ -151,6 +152,7 @@ class NodeDefinition(models.Model):
     reminder_days = models.JSONField(_("remind days before"), default=list, blank=True)
     escalate_after_days = models.PositiveIntegerField(_("escalate after days overdue"), default=3)
 
+    history = HistoricalRecords()
     objects = CompanyWideQuerySet.as_manager()
 
     class Meta:

@@ -128,6 +128,7 @@ class TrainingCourse(models.Model):
     indicators = models.JSONField(_("helps with indicators"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    history = HistoricalRecords()
     objects = CompanyWideQuerySet.as_manager()
 
     class Meta:
@@ -148,6 +149,7 @@ class TrainingSession(BaseModel):
     held_on = models.DateField(_("held on"))
     location = models.CharField(_("location"), max_length=100, blank=True)
 
+    history = HistoricalRecords()
     objects = CompanyWideQuerySet.as_manager()
 
     class Meta:
@@ -178,6 +180,7 @@ class Attendance(models.Model):
     )
     reason = models.CharField(_("why assigned"), max_length=200, blank=True)
 
+    history = HistoricalRecords()
     objects = PersonRecordQuerySet.as_manager()
 
     class Meta:

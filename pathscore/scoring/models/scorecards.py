@@ -75,6 +75,8 @@ class ScorecardDimension(models.Model):
     dimension = models.CharField(_("dimension"), max_length=16, choices=Dimension.choices)
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2)
 
+    history = HistoricalRecords()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -101,6 +103,8 @@ class ScorecardItem(models.Model):
     )
     params = models.JSONField(_("rule parameters"), default=dict, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["scorecard_id", "order", "pk"]
