@@ -452,6 +452,9 @@ def load(ctx) -> None:
         aside=[wangfang],
     )
     appeal = _reopen_last_quarter(ev, periods[1], wangfang)
+    # The dashboard ranks stored live scores: store them now, as the periodic job would,
+    # so that the first visit shows the ranking rather than "being computed".
+    services.live_scores_refresh_current()
 
     # Registered last, so it runs after the messages of the history above are sent.
     transaction.on_commit(lambda: _file_away_notifications(appeal.pk))
