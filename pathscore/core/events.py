@@ -17,11 +17,18 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[..., None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+_in_transaction: dict[str, list[Handler]] = defaultdict(list)
 
 
 def subscribe(event: str, handler: Handler) -> None:
     if handler not in _handlers[event]:
         _handlers[event].append(handler)
+
+
+def subscribe_in_transaction(event: str, handler: Handler) -> None:
+    """Call ``handler`` when ``event`` is published, inside the publishing transaction."""
+    if handler not in _in_transaction[event]:
+        _in_transaction[event].append(handler)
 
 
 def unsubscribe(event: str, handler: Handler) -> None:
@@ -39,5 +46,8 @@ def deliver(event: str, **payload) -> None:
 
 
 def publish(event: str, **payload) -> None:
-    """Deliver ``event`` to its subscribers once the current transaction commits."""
+    """Deliver ``event`` to its in-transaction subscribers now, and to the others once the
+    current transaction commits."""
+    for handler in list(_in_transaction[event]):
+        handler(**payload)
     transaction.on_commit(lambda: deliver(event, **payload))

@@ -45,6 +45,7 @@ from pathscore.crm.models import (
     ProjectHandover,
 )
 from pathscore.crm.permissions import can_hand_over
+from pathscore.crm.signer import signer_of
 from pathscore.crm.uploads import check_upload
 from pathscore.org.models import User
 
@@ -245,6 +246,8 @@ def project_create(
         description=description,
         external_code=(external_code or "").strip(),
     )
+    # No milestone yet: a contract signed now would count for the owner (crm.signer).
+    project.signed_by = project.owner
     project.full_clean()
     project.save()
     publish(events.PROJECT_CREATED, project_id=project.pk, actor_id=actor.pk)
@@ -367,6 +370,7 @@ def project_hand_over(
     )
     claim_revision(project, actor=actor)
     project.owner = new_owner
+    project.signed_by_id = signer_of(project)
     project._change_reason = reason.strip()
     project.save()
     publish(
@@ -976,4 +980,8 @@ def milestone_record(
     milestone.recorded_by = actor
     milestone._history_user = actor
     milestone.save()
+    if kind == MilestoneKind.SIGNED and project.signed_by_id != actor.pk:
+        # Whoever records the signing is credited with the contract (crm.signer).
+        Project.objects.filter(pk=project.pk).update(signed_by=actor)
+        project.signed_by = actor
     return milestone

@@ -11,6 +11,7 @@ class ProcessConfig(AppConfig):
         from pathscore.process import (  # noqa: F401  (registrations)
             automation,
             bundled,
+            credit,
             navigation,
             notifications,
             permissions,
@@ -19,6 +20,7 @@ class ProcessConfig(AppConfig):
         )
 
         automation.connect()
+        credit.connect()
         notifications.connect()
         permissions.register()
         scoping.connect()

@@ -418,6 +418,8 @@ def _apply_project(
                 order=step.order_after,
                 state=step.state_after,
                 skip_reason=step.skip_reason,
+                # A new node has no submitter: it counts for the owner (process.credit).
+                credited_to_id=process.project.owner_id,
             )
             instance._change_reason = why
             instance.save()

@@ -327,7 +327,11 @@ def process_start(
     if version is None:
         return None
     definitions = list(version.nodes.order_by("order"))
-    instances = [NodeInstance(project=project, definition=d, order=d.order) for d in definitions]
+    # Nobody has submitted anything yet: every node counts for the owner (process.credit).
+    instances = [
+        NodeInstance(project=project, definition=d, order=d.order, credited_to_id=project.owner_id)
+        for d in definitions
+    ]
     first = min(instances, key=lambda n: n.order)
     start = project.started_on
     first.state = NodeState.IN_PROGRESS
@@ -399,6 +403,7 @@ def node_submit(
         state=NodeState.SUBMITTED,
         submitted_at=now,
         submitted_by=user,
+        credited_to=user,
     )
     number = node.submissions.count() + 1
     submission = Submission.objects.create(

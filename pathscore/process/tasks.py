@@ -20,3 +20,13 @@ def refresh_stall_thresholds():
     from pathscore.process.stalls import refresh_thresholds
 
     return refresh_thresholds()
+
+
+# 18:50 UTC is 02:50 in China, after the stall thresholds.
+@db_periodic_task(crontab(hour="18", minute="50"))
+def credit_repair():
+    """Daily: find nodes and projects whose stored credited person or signer drifted from
+    the rule and set them right. Idempotent (a second run finds nothing to change)."""
+    from pathscore.process.credit import credit_repair as repair
+
+    return repair()

@@ -3,7 +3,11 @@
 Each ``compute`` runs one or two aggregate queries for all the people asked for at once;
 each ``evidence`` returns the records behind one person's value. A record is credited to
 the person who did it (the follow-up's author, the node's submitter, the uploader), never
-to whoever owns the project today.
+to whoever owns the project today. Where the rule needs a fallback over two tables — a
+node never submitted counts for the project's owner, a contract for whoever recorded its
+signing, else the owner — the answer is stored on the row (``NodeInstance.credited_to``,
+``Project.signed_by``, kept by the services, checked daily by ``process.credit``), so the
+query filters one indexed column.
 
 Periods are local dates ``[start, end]``, both included. A record with a date field
 (``signed_on``, ``rated_on``, ``held_on``, ``completed_on``, ``planned_due``) counts when
@@ -20,41 +24,36 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
-    BigIntegerField,
     Case,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     Max,
     Min,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pathscore.core.choices import Role
-from pathscore.core.localtime import local_date
+from pathscore.core.localtime import SecondsBetween, local_date
 from pathscore.crm import selectors as crm_selectors
-from pathscore.crm.choices import PROPOSAL_KINDS, MilestoneKind, ProjectStatus, TermState
+from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus, TermState
 from pathscore.crm.models import (
-    ContractMilestone,
     ContractTerm,
     CustomerNeed,
     DocumentVersion,
     FollowUp,
     Project,
 )
-from pathscore.org.models import RoleGrant, User
+from pathscore.org.models import RoleGrant
 from pathscore.process.choices import NodeState
 from pathscore.process.models import HandoffTask, NodeDefinition, NodeInstance
 from pathscore.scoring.choices import Dimension, Direction
@@ -150,36 +149,32 @@ def followup_count_evidence(person, start, end, params):
     )
 
 
-def node_doer():
-    """A node's doer: who submitted it, or (never submitted) the project's owner."""
-    return Coalesce("submitted_by", "project__owner")
-
-
 def nodes_due(start, end):
     """Nodes due in the period (skipped ones do not count), each annotated with its
-    ``doer``: the base of the node completion rate and of the node completion report."""
+    ``doer`` (the stored ``credited_to``: who submitted it, or — never submitted — the
+    project's owner): the base of the node completion rate and of the node reports."""
     return (
         NodeInstance.objects.filter(_on("planned_due", start, end))
         .exclude(state=NodeState.SKIPPED)
-        .annotate(doer=node_doer())
+        .annotate(doer=F("credited_to"))
     )
 
 
 def node_completion_rate(person_ids, start, end, params):
     rows = (
         nodes_due(start, end)
-        .filter(doer__in=person_ids)
+        .filter(credited_to__in=person_ids)
         .order_by()
-        .values("doer")
+        .values("credited_to")
         .annotate(due=Count("pk"), approved=Count("pk", filter=Q(state=NodeState.APPROVED)))
     )
-    return {row["doer"]: _rate(row["approved"], row["due"]) for row in rows}
+    return {row["credited_to"]: _rate(row["approved"], row["due"]) for row in rows}
 
 
 def node_completion_rate_evidence(person, start, end, params):
     return (
         nodes_due(start, end)
-        .filter(doer=person.pk)
+        .filter(credited_to=person.pk)
         .annotate(
             done=Case(
                 When(state=NodeState.APPROVED, then=Value(True)),
@@ -225,33 +220,38 @@ def node_on_time_rate_evidence(person, start, end, params):
 def _conversions(end, params):
     from_code = params.get("from_node") or "first-visit"
     to_code = params.get("to_node") or "requirement-report"
+    # The node definitions of each code (one per template version) as an uncorrelated
+    # list: the scan and the per-node probe stay inside the indexes
+    # (process_instance_credit_done, process_instance_reached), without a join.
     reached = NodeInstance.objects.filter(
         project=OuterRef("project"),
-        definition__code=to_code,
+        definition__in=NodeDefinition.objects.filter(code=to_code).values("pk"),
         state=NodeState.APPROVED,
         completed_on__lte=end,
     )
     return NodeInstance.objects.filter(
-        definition__code=from_code, state=NodeState.APPROVED, completed_on__lte=end
-    ).annotate(doer=node_doer(), converted=Exists(reached))
+        definition__in=NodeDefinition.objects.filter(code=from_code).values("pk"),
+        state=NodeState.APPROVED,
+        completed_on__lte=end,
+    ).annotate(doer=F("credited_to"), converted=Exists(reached))
 
 
 def stage_conversion_rate(person_ids, start, end, params):
     rows = (
         _conversions(end, params)
-        .filter(doer__in=person_ids)
+        .filter(credited_to__in=person_ids)
         .order_by()
-        .values("doer")
+        .values("credited_to")
         .annotate(total=Count("pk"), converted_n=Count("pk", filter=Q(converted=True)))
     )
-    return {row["doer"]: _rate(row["converted_n"], row["total"]) for row in rows}
+    return {row["credited_to"]: _rate(row["converted_n"], row["total"]) for row in rows}
 
 
 def stage_conversion_rate_evidence(person, start, end, params):
     """The from-nodes the person completed, each with ``converted``."""
     return (
         _conversions(end, params)
-        .filter(doer=person.pk)
+        .filter(credited_to=person.pk)
         .select_related("definition", "project")
         .order_by("completed_on", "pk")
     )
@@ -274,14 +274,17 @@ def followup_cycle(person_ids, start, end, params):
         .filter(author__in=person_ids)
         .order_by()
         .values("author", "project")
-        .annotate(first=Min("occurred_at"), last=Max("occurred_at"), n=Count("pk"))
+        # The span in seconds, computed natively (no timestamp parsed per group).
+        .annotate(span=SecondsBetween(Max("occurred_at"), Min("occurred_at")), n=Count("pk"))
         .filter(n__gt=1)
+        .values_list("author", "span", "n")
     )
     span = defaultdict(float)
     gaps = defaultdict(int)
-    for row in rows:
-        span[row["author"]] += (row["last"] - row["first"]).total_seconds()
-        gaps[row["author"]] += row["n"] - 1
+    for author, seconds, n in rows:
+        # Rounded to the millisecond: float noise must not tip a rounding boundary.
+        span[author] += round(seconds, 3)
+        gaps[author] += n - 1
     period_days = Decimal((end - start).days + 1)
     return {
         pk: _q2(span[pk] / 86400 / gaps[pk]) if gaps.get(pk) else period_days for pk in person_ids
@@ -301,17 +304,20 @@ def proposal_revision_count(person_ids, start, end, params):
     """Revisions per person, for the people who uploaded any version of a proposal in the
     period; the others wrote no proposal, so the indicator does not apply to them (a zero
     would be full marks for doing nothing)."""
-    writers = (
+    # One grouped pass over the period's proposal versions: whoever uploaded any of them
+    # wrote a proposal; the versions after V1 among them are their revisions (the same
+    # rows as crm.selectors.proposal_revisions, without a subquery per person).
+    rows = (
         DocumentVersion.objects.filter(
             document__kind__in=PROPOSAL_KINDS, uploaded_by__in=person_ids
         )
         .filter(between("uploaded_at", start, end))
         .order_by()
-        .values_list("uploaded_by", flat=True)
-        .distinct()
+        .values("uploaded_by")
+        .annotate(n=Count("pk", filter=Q(number__gt=1)))
+        .values_list("uploaded_by", "n")
     )
-    people = User.objects.filter(pk__in=writers)
-    return _as_decimal(crm_selectors.revision_counts_by_uploader(people, start, end))
+    return _as_decimal(dict(rows))
 
 
 def proposal_revision_count_evidence(person, start, end, params):
@@ -336,16 +342,13 @@ def feedback_relay_time(person_ids, start, end, params):
         .filter(created_by__in=person_ids)
         .order_by()
         .values("created_by")
-        .annotate(
-            total=Sum(
-                ExpressionWrapper(F("created_at") - F("feedback_at"), output_field=DurationField())
-            ),
-            n=Count("pk"),
-        )
+        # Seconds computed natively: duration arithmetic is a Python call per row on SQLite.
+        .annotate(total=Sum(SecondsBetween("created_at", "feedback_at")), n=Count("pk"))
     )
+    # Rounded to the millisecond: the native difference carries float noise far below
+    # it, which must not tip a value sitting on a rounding boundary.
     return {
-        row["created_by"]: _q2(max(row["total"].total_seconds(), 0) / 3600 / row["n"])
-        for row in rows
+        row["created_by"]: _q2(max(round(row["total"], 3), 0) / 3600 / row["n"]) for row in rows
     }
 
 
@@ -364,7 +367,11 @@ def feedback_relay_time_evidence(person, start, end, params):
 
 
 def _joint_followups(start, end):
-    return _followups(start, end).filter(participants__in=_technical_people()).distinct()
+    # Exists rather than a join: no duplicate rows to remove, so no DISTINCT to sort.
+    joined = FollowUp.participants.through.objects.filter(
+        followup=OuterRef("pk"), user__in=_technical_people()
+    )
+    return _followups(start, end).filter(Exists(joined))
 
 
 def _created_tasks(start, end):
@@ -572,33 +579,34 @@ def initiative_evidence(person, start, end, params):
 
 
 def _signed_projects(start, end):
-    signer = ContractMilestone.objects.filter(
-        project=OuterRef("pk"), kind=MilestoneKind.SIGNED
-    ).values("recorded_by")[:1]
+    """Projects won with a signing date in the period, each with its ``signer`` (the
+    stored ``signed_by``: who recorded the "signed" milestone, else the owner)."""
     return (
         Project.objects.filter(status=ProjectStatus.WON)
         .filter(_on("signed_on", start, end))
-        .annotate(signer=Coalesce(Subquery(signer), "owner", output_field=BigIntegerField()))
+        .annotate(signer=F("signed_by"))
     )
 
 
 def _signed_by_person(person_ids, start, end):
     return (
         _signed_projects(start, end)
-        .filter(signer__in=person_ids)
+        .filter(signed_by__in=person_ids)
         .order_by()
-        .values("signer")
+        .values("signed_by")
         .annotate(n=Count("pk"), amount=Sum("signed_amount"))
     )
 
 
 def contracts_signed(person_ids, start, end, params):
-    return {row["signer"]: Decimal(row["n"]) for row in _signed_by_person(person_ids, start, end)}
+    return {
+        row["signed_by"]: Decimal(row["n"]) for row in _signed_by_person(person_ids, start, end)
+    }
 
 
 def signed_amount(person_ids, start, end, params):
     return {
-        row["signer"]: _q2(Decimal(str(row["amount"] or 0)) / Decimal("10000"))
+        row["signed_by"]: _q2(Decimal(str(row["amount"] or 0)) / Decimal("10000"))
         for row in _signed_by_person(person_ids, start, end)
     }
 
@@ -606,7 +614,7 @@ def signed_amount(person_ids, start, end, params):
 def signed_projects_evidence(person, start, end, params):
     return (
         _signed_projects(start, end)
-        .filter(signer=person.pk)
+        .filter(signed_by=person.pk)
         .select_related("customer", "owner")
         .order_by("signed_on", "pk")
     )
@@ -620,25 +628,28 @@ def _approved_in(start, end):
 
 def pipeline_advanced(person_ids, start, end, params):
     """Σ order / (nodes of the template version) over the nodes approved in the period."""
-    node_total = (
-        NodeDefinition.objects.filter(version=OuterRef("definition__version"))
-        .order_by()
+    # The few template versions' node counts are read once, not as a subquery per node.
+    node_totals = dict(
+        NodeDefinition.objects.order_by()
         .values("version")
         .annotate(n=Count("pk"))
-        .values("n")
+        .values_list("version", "n")
     )
     rows = (
         _approved_in(start, end)
         .filter(submitted_by__in=person_ids)
-        .annotate(of=Subquery(node_total, output_field=IntegerField()))
         .order_by()
-        .values("submitted_by", "order", "of")
+        .values_list("submitted_by", "order", "definition__version")
         .annotate(n=Count("pk"))
     )
+    # Nodes of one person, position and version count are summed before dividing.
+    counted = defaultdict(int)
+    for person, order, version, n in rows:
+        counted[person, order, node_totals.get(version)] += n
     totals = defaultdict(Decimal)
-    for row in rows:
-        if row["of"]:
-            totals[row["submitted_by"]] += Decimal(row["n"] * row["order"]) / Decimal(row["of"])
+    for (person, order, of), n in counted.items():
+        if of:
+            totals[person] += Decimal(n * order) / Decimal(of)
     return {pk: _q2(total) for pk, total in totals.items()}
 
 

@@ -33,6 +33,7 @@ from pathscore.demo.scale.sizes import SCALES, apportion
 from pathscore.org.choices import DepartmentKind
 from pathscore.org.models import Department, User
 from pathscore.process.choices import DONE_STATES, NodeState, SubmissionState, TaskState
+from pathscore.process.credit import credit_check
 from pathscore.process.models import (
     DelayReason,
     HandoffTask,
@@ -363,3 +364,11 @@ def test_progress_redraws_a_bar_on_a_terminal():
     text = stream.getvalue()
     assert "\r  projects" in text and "50/100" in text and "ETA" in text
     assert text.endswith("\n")
+
+
+def test_the_generated_credit_and_signers_match_the_rule(company):
+    # Written with each row (no pass over the tables afterwards), so checked here.
+    assert NodeInstance.objects.filter(credited_to__isnull=False).exists()
+    assert Project.objects.filter(status=ProjectStatus.WON, signed_by__isnull=False).exists()
+    found = credit_check()
+    assert not found, found

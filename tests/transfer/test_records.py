@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from pathscore.crm.models import Contact, FollowUp, Project
+from pathscore.process.credit import credit_check
 from pathscore.process.models import NodeInstance
 from pathscore.transfer.choices import ImportStatus
 from tests.crm import factories
@@ -125,6 +126,20 @@ def test_projects_are_created_with_their_process_and_found_again(personas, run_i
     assert Project.objects.count() == 2
     assert Project.objects.get(external_code="XM-001").name == "苏州工业园区储能电站项目"
     assert Project.objects.get(external_code="XM-002").name == "配网运维项目"
+
+
+def test_imported_projects_credit_their_nodes_and_contracts_to_the_owner(
+    personas, run_import, grid
+):
+    batch = run_import(
+        personas.sales_a, "projects", xlsx(PROJECT_HEADERS, project_rows(), sheet="项目")
+    )
+
+    assert batch.status == ImportStatus.COMMITTED, problems(batch)
+    nodes = NodeInstance.objects.filter(project__external_code="XM-001")
+    assert set(nodes.values_list("credited_to", flat=True)) == {personas.sales_a.pk}
+    assert Project.objects.get(external_code="XM-001").signed_by == personas.sales_a
+    assert not credit_check()
 
 
 def test_an_existing_projects_owner_and_start_are_not_changed_by_import(personas, run_import, grid):

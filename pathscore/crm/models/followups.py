@@ -103,6 +103,11 @@ class FollowUp(Revisioned, BaseModel):
             models.Index(fields=["project", "occurred_at"], name="crm_followup_project_time"),
             models.Index(fields=["customer", "occurred_at"], name="crm_followup_customer_time"),
             models.Index(fields=["next_action_date"], name="crm_followup_next_action"),
+            # "Initiative": was a follow-up planned by the same author on the same project
+            # for a day near it? One short range per follow-up (docs/benchmarks.md).
+            models.Index(
+                fields=["project", "author", "next_action_date"], name="crm_followup_planned"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -60,12 +60,25 @@ class Project(Revisioned, BaseModel):
     )
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    #: Whom a signed contract counts for: who recorded the "signed" milestone, else the
+    #: current owner. Stored so "contracts signed" reads it through an index; kept equal
+    #: to that rule by the services that record milestones and hand projects over.
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     description = models.TextField(_("description"), blank=True)
     #: The project's number in another system (ERP, a migration file): importing a row with
     #: the same code again updates this project instead of creating a second one.
     external_code = models.CharField(_("external code"), max_length=40, blank=True, default="")
 
-    history = HistoricalRecords(excluded_fields=["revision"])
+    # The signer is derived from other rows: history keeps the inputs, not the copy.
+    history = HistoricalRecords(excluded_fields=["revision", "signed_by"])
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
@@ -73,6 +86,7 @@ class Project(Revisioned, BaseModel):
         indexes = [
             models.Index(fields=["owner", "status"], name="crm_project_owner_status"),
             models.Index(fields=["status", "expected_sign_date"], name="crm_project_status_date"),
+            models.Index(fields=["signed_by", "signed_on"], name="crm_project_signed_by"),
         ]
         constraints = [
             models.UniqueConstraint(

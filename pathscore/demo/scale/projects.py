@@ -213,6 +213,7 @@ class ProjectWriter:
                 "signed_on",
                 "closed_on",
                 "description",
+                "signed_by_id",
             ],
         )
         self.handovers = writer.sink(
@@ -301,6 +302,7 @@ class ProjectWriter:
                 "score_explanation",
                 "skip_reason",
                 "revision",
+                "credited_to_id",
             ],
         )
         self.processes = writer.sink(
@@ -502,6 +504,9 @@ class ProjectWriter:
                 day(signed_on),
                 day(closed_on),
                 f"客户{customer.name}的{category_name}需求。",
+                # The signer (crm.signer): the "signed" milestone is recorded by the
+                # owner of that day, and hand-overs only happen before it, so the owner now.
+                owners[-1][1].id,
             )
         )
         for since, owner, by in owners[1:]:
@@ -520,6 +525,7 @@ class ProjectWriter:
         context = _Context(spec, path, owner_at, name, end, rng)
         context.created = created
         context.single_owner = owners[0][1] if len(owners) == 1 else None
+        context.owner_now = owners[-1][1]
         self._followups(context, n_followups)
         self._process(context)
 
@@ -978,6 +984,8 @@ class ProjectWriter:
                     as_json(explanation) if explanation else as_json({}),
                     skip_reason,
                     step.revision,
+                    # Whom the node counts for: its submitter, else the owner now.
+                    submitted_by.id if submitted_by else c.owner_now.id,
                 )
             )
         # Parents first: documents and versions, nodes, the process, then what hangs on them.
@@ -1217,6 +1225,7 @@ class _Context:
         "first_task_on",
         "created",
         "single_owner",
+        "owner_now",
     )
 
     def __init__(self, spec, path, owner_at, name, end, rng):
@@ -1232,3 +1241,4 @@ class _Context:
         self.first_task_on = None
         self.created = None
         self.single_owner = None
+        self.owner_now = None

@@ -29,7 +29,6 @@ from django.db.models import (
     Sum,
     When,
 )
-from django.db.models.functions import Coalesce
 
 from pathscore.insights import selectors as dashboard
 from pathscore.insights.filters import Slice
@@ -58,11 +57,9 @@ def _average(total, count) -> Decimal | None:
 
 
 def _doer_path():
-    """The department path of a node's doer (the submitter's, else the owner's)."""
-    return Case(
-        When(submitted_by__isnull=False, then=F("submitted_by__department__path")),
-        default=F("project__owner__department__path"),
-    )
+    """The department path of a node's doer (the stored credited person: the
+    submitter, else the owner)."""
+    return F("credited_to__department__path")
 
 
 def node_q(s: Slice) -> Q:
@@ -203,7 +200,7 @@ def delayed_nodes(s: Slice) -> QuerySet:
                 output_field=IntegerField(),
             ),
             reason_category=_latest_reason_category(),
-            team=Coalesce("submitted_by__department", "project__owner__department"),
+            team=F("credited_to__department"),
         )
     )
 

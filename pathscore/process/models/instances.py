@@ -92,6 +92,19 @@ class NodeInstance(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    #: Whom the node counts for: the submitter, or (never submitted) the project's current
+    #: owner. Stored so the indicators can filter it through an index; kept equal to that
+    #: rule by the services that change either input, checked and repaired daily by
+    #: ``process.credit``.
+    credited_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("credited to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     days_late = models.PositiveIntegerField(_("days late"), default=0)
     quality_score = models.DecimalField(
@@ -105,7 +118,8 @@ class NodeInstance(BaseModel):
     #: Optimistic lock: every state change bumps it, so two reviewers cannot both win.
     revision = models.PositiveIntegerField(default=0, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["revision"])
+    # The credited person is derived from other rows: history keeps the inputs only.
+    history = HistoricalRecords(excluded_fields=["revision", "credited_to"])
     objects = NodeInstanceQuerySet.as_manager()
 
     class Meta:
@@ -121,6 +135,19 @@ class NodeInstance(BaseModel):
             # The on-time rate: a submitter's nodes submitted in a period (docs/benchmarks.md).
             models.Index(
                 fields=["submitted_by", "submitted_at"], name="process_instance_submitted"
+            ),
+            # The completion rate: a person's nodes due in a period.
+            models.Index(fields=["credited_to", "planned_due"], name="process_instance_credit_due"),
+            # The stage conversion: a person's approved from-nodes (covering: the project
+            # is read from the index) …
+            models.Index(
+                fields=["credited_to", "definition", "state", "completed_on", "project"],
+                name="process_instance_credit_done",
+            ),
+            # … and, per from-node, whether the project's to-node was approved by a day.
+            models.Index(
+                fields=["project", "definition", "state", "completed_on"],
+                name="process_instance_reached",
             ),
         ]
         verbose_name = _("node instance")
