@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django import forms
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pathscore.core.choices import Role
 from pathscore.core.models import Option
-from pathscore.core.scoping import scope_for
+from pathscore.core.scoping import scope_for, subtree_q
 from pathscore.crm import options
 from pathscore.org.models import Department, User
 from pathscore.process.models import NodeDefinition
@@ -73,6 +74,22 @@ class Slice:
         """The period of the same length just before this one, same slice."""
         end = self.start - dt.timedelta(days=1)
         return replace(self, start=end - dt.timedelta(days=self.days - 1), end=end)
+
+    @cached_property
+    def team_ids(self) -> list[int] | None:
+        """The viewer's team when they see only part of the company (a manager): their
+        own id and those of everyone in the department subtrees they head, whatever the
+        role and whether or not the person still works here. None for HR and executives,
+        who see the company. One query, asked once per slice: a list of ids lets each
+        database drive its reads from the person's index (PostgreSQL does not from a
+        subquery here)."""
+        scope = scope_for(self.viewer)
+        if scope.is_anonymous or scope.sees_all_records:
+            return None
+        people = User.objects.filter(
+            Q(pk=scope.user_id) | subtree_q("department__path", scope.managed_paths)
+        )
+        return sorted(people.values_list("pk", flat=True))
 
     def person_q(self, person: str, path: str | None = None) -> Q:
         """The department and salesperson as a condition on the person in ``person``

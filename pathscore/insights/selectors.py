@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -34,7 +35,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import Lag
 from django.utils import timezone
 
 from pathscore.core.choices import Role
@@ -111,24 +114,50 @@ def weeks_of(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 # --- The records of a slice ---------------------------------------------------------------
+#
+# A manager's scope is an OR (their team's records, or a project or customer they may see
+# through other work, or their own); no index serves an OR, so the database would read
+# company-sized sets to answer a team's question. The dashboard is about the team's work,
+# so for a manager each reader first takes the records of the team's people — follow-ups
+# they wrote, projects (and their nodes) they own, the people being the manager and
+# everyone in the subtrees they head — through the person's index, and keeps
+# ``visible_to`` on top so nothing outside the scope can ever be counted. HR and
+# executives see the company: nothing is narrowed for them. Every tile and its drill-down
+# list read through these same functions, so they always count the same records.
+
+
+def _team_q(s: Slice, person: str) -> Q:
+    """The slice's records of the viewer's team (``Slice.team_ids``), through ``person``."""
+    if s.team_ids is None:
+        return Q()
+    return Q(**{f"{person}__in": s.team_ids})
 
 
 def projects(s: Slice) -> QuerySet:
-    return Project.objects.visible_to(s.viewer).filter(s.project_q())
+    return Project.objects.visible_to(s.viewer).filter(_team_q(s, "owner")).filter(s.project_q())
 
 
 def processes(s: Slice) -> QuerySet:
-    return ProjectProcess.objects.visible_to(s.viewer).filter(s.project_q("project__"))
+    return (
+        ProjectProcess.objects.visible_to(s.viewer)
+        .filter(_team_q(s, "project__owner"))
+        .filter(s.project_q("project__"))
+    )
 
 
 def nodes(s: Slice) -> QuerySet:
-    return NodeInstance.objects.visible_to(s.viewer).filter(s.project_q("project__"))
+    queryset = NodeInstance.objects.visible_to(s.viewer).filter(s.project_q("project__"))
+    if s.team_ids is not None:
+        # The team's projects through the owner's index, their nodes through (project, order).
+        team_projects = Project.objects.filter(owner__in=s.team_ids).values("pk")
+        queryset = queryset.filter(project__in=team_projects)
+    return queryset
 
 
 def followup_q(s: Slice) -> Q:
     """The slice on follow-ups: the department and salesperson are the author's (credit
     follows the doer); the customer type is the follow-up's customer's."""
-    q = s.person_q("author")
+    q = s.person_q("author") & _team_q(s, "author")
     if s.customer_type is not None:
         q &= Q(customer__customer_type=s.customer_type)
     if s.category is not None:
@@ -331,38 +360,41 @@ def active_by_customer_type(s: Slice) -> dict[int, int]:
 def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
     """The average gap in days between a follow-up and the same author's previous one on
     the same active project, both within the period (the indicator "follow-up cycle"),
-    by the week of the later follow-up. One query: the previous follow-up is a
-    correlated subquery on the (project, time) index."""
-    # The scope's subquery bounded by the period too: SQLite then builds its list of ids
-    # from the period's rows instead of from every follow-up the viewer may see.
-    visible = followups_between(s, s.start, s.end).values("pk")
-    period = catalogue.cycle_followups(s.start, s.end).filter(pk__in=visible)
-    previous = (
-        FollowUp.objects.filter(
-            project=OuterRef("project"),
-            author=OuterRef("author"),
-            occurred_at__lt=OuterRef("occurred_at"),
-        )
-        .filter(catalogue.between("occurred_at", s.start, s.end))
-        .order_by("-occurred_at", "-pk")
-        .values("occurred_at")[:1]
-    )
-    rows = (
-        period.annotate(previous_at=Subquery(previous))
-        .filter(previous_at__isnull=False)
+    by the week of the later follow-up.
+
+    One query, one pass over the period's follow-ups: the previous one is ``LAG`` over
+    each (author, project) in time order, ties taken in id order — the chain whose gaps
+    the indicator averages as (last − first) / (n − 1), so over the whole period the
+    chart and the indicator agree. (A correlated subquery per follow-up cost seconds for
+    the company.) The window has to be computed before the rows without a previous one
+    are dropped and the rest grouped, hence the outer query around the ORM's."""
+    chained = (
+        followups_between(s, s.start, s.end)
+        .filter(project__status=ProjectStatus.ACTIVE)
         .annotate(
-            gap=SecondsBetween("occurred_at", "previous_at"),
+            gap=SecondsBetween(
+                "occurred_at",
+                Window(
+                    Lag("occurred_at"),
+                    partition_by=[F("author_id"), F("project_id")],
+                    order_by=[F("occurred_at").asc(), F("pk").asc()],
+                ),
+            ),
             week=local_week("occurred_at", s.start, s.end),
         )
         .order_by()
-        .values("week")
-        .annotate(total=Sum("gap"), n=Count("pk"))
+        .values("week", "gap")
     )
-    return {
-        _week_of(row["week"]): _days(row["total"], row["n"])
-        for row in rows
-        if row["total"] is not None
-    }
+    sql, params = chained.query.sql_with_params()
+    # ``sql`` is the ORM's own compiled query; every value in it travels as a parameter.
+    outer = (
+        "SELECT chained.week, SUM(chained.gap), COUNT(chained.gap) "  # noqa: S608
+        f"FROM ({sql}) chained WHERE chained.gap IS NOT NULL GROUP BY chained.week"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)  # nosec B608
+        rows = cursor.fetchall()
+    return {_week_of(week): _days(total, n) for week, total, n in rows if total is not None}
 
 
 # --- Follow-ups per salesperson per week -----------------------------------------------------

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pathscore.core.models import BaseModel, Revisioned
-from pathscore.core.scoping import Scope, ScopedQuerySet, subtree_q
+from pathscore.core.scoping import Scope, ScopedQuerySet, person_in_subtrees_q
 from pathscore.crm.choices import DecisionRole
 from pathscore.crm.validators import validate_credit_code
 
@@ -22,7 +22,7 @@ class CustomerQuerySet(ScopedQuerySet):
         q = Q(owner_id=scope.user_id)
         q |= Q(pk__in=Project.objects.visible_in(scope).values("customer_id"))
         if scope.managed_paths:
-            q |= subtree_q("owner__department__path", scope.managed_paths)
+            q |= person_in_subtrees_q("owner", scope.managed_paths)
         return q
 
 
