@@ -19,6 +19,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 
+@dataclass(frozen=True)
+class Many:
+    """A to-many value an export lists in one cell: ``path`` reads the related field
+    (``"participants__name"``), ``order`` sorts the entries, ``separator`` joins them.
+    The export reads it for a whole batch of rows in one query."""
+
+    path: str
+    order: tuple[str, ...] = ()
+    separator: str = ", "
+
+
 @dataclass
 class Column:
     name: str
@@ -31,6 +42,14 @@ class Column:
     #: Optional formatter for the HTML cell (the export always uses the raw value).
     html: Callable[[Any, Any], str] | None = None
     classes: str = ""
+    #: How the export reads the cell without model instances: the ``values()`` paths it
+    #: needs and a function of those values (default: the one value as is). A plain
+    #: field accessor (``"customer__name"``, ``"get_kind_display"``) needs neither; a
+    #: callable accessor does, or the export falls back to model instances.
+    fields: tuple[str, ...] | None = None
+    export: Callable[..., Any] | None = None
+    #: A to-many value (participants, needs): read per batch of rows, see :class:`Many`.
+    many: Many | None = None
 
     def value(self, row):
         accessor = self.accessor or self.name

@@ -7,7 +7,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from pathscore.core.tables import Column, Table
+from pathscore.core.models.options import option_label
+from pathscore.core.tables import Column, Many, Table
 from pathscore.crm.choices import ProjectStatus
 
 # --- Documents -----------------------------------------------------------------------------
@@ -58,6 +59,7 @@ class DocumentTable(Table):
             accessor=lambda row: _local(row.last_uploaded_at),
             order_by="last_uploaded_at",
             html=_document_time_html,
+            fields=("last_uploaded_at",),
         ),
         Column("last_uploaded_by", _("Uploaded by"), accessor="last_uploaded_by"),
     ]
@@ -115,6 +117,8 @@ class CustomerTable(Table):
             _("Customer type"),
             accessor=lambda row: str(row.customer_type),
             order_by="customer_type__sort_order",
+            fields=("customer_type__name", "customer_type__name_en"),
+            export=option_label,
         ),
         Column("region", _("Region"), order_by="region"),
         Column("credit_code", _("Unified social credit code"), classes="font-monospace"),
@@ -164,6 +168,8 @@ class ProjectTable(Table):
             _("Category"),
             accessor=lambda row: str(row.category),
             order_by="category__sort_order",
+            fields=("category__name", "category__name_en"),
+            export=option_label,
         ),
         Column(
             "estimated_amount",
@@ -268,6 +274,7 @@ class FollowUpTable(Table):
             accessor=_followup_when,
             order_by="occurred_at",
             html=_followup_when_html,
+            fields=("occurred_at",),
         ),
         Column(
             "customer",
@@ -284,7 +291,14 @@ class FollowUpTable(Table):
             order_by="project__name",
             html=_followup_target_html,
         ),
-        Column("mode", _("Mode"), accessor=lambda row: str(row.mode), order_by="mode__sort_order"),
+        Column(
+            "mode",
+            _("Mode"),
+            accessor=lambda row: str(row.mode),
+            order_by="mode__sort_order",
+            fields=("mode__name", "mode__name_en"),
+            export=option_label,
+        ),
         Column("author", _("Recorded by"), accessor="author__name", order_by="author__name"),
         Column("content", _("What was discussed"), html=_followup_content_html),
         Column(
@@ -292,14 +306,22 @@ class FollowUpTable(Table):
             _("Our participants"),
             accessor=lambda row: _followup_names(row.participants),
             classes=_FOLLOWUP_WIDE_ONLY,
+            many=Many("participants__name"),
         ),
         Column(
             "contacts",
             _("Customer participants"),
             accessor=lambda row: _followup_names(row.contacts),
             classes=_FOLLOWUP_WIDE_ONLY,
+            many=Many("contacts__name"),
         ),
-        Column("needs", _("Customer needs"), accessor=_followup_needs, html=_followup_needs_html),
+        Column(
+            "needs",
+            _("Customer needs"),
+            accessor=_followup_needs,
+            html=_followup_needs_html,
+            many=Many("needs__text", order=("needs__pk",), separator="\n"),
+        ),
         Column("next_action", _("Next action")),
         Column(
             "next_action_date",

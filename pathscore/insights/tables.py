@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from pathscore.core.models.options import option_label
 from pathscore.core.tables import Column, Table
 
 
@@ -49,6 +50,10 @@ class ProjectDrillTable(Table):
     ]
 
 
+def _clipped(content: str) -> str:
+    return Truncator(content).chars(80)
+
+
 class FollowUpDrillTable(Table):
     columns = [
         Column(
@@ -60,12 +65,20 @@ class FollowUpDrillTable(Table):
         Column("author", _("Recorded by"), accessor="author__name", order_by="author__name"),
         Column("customer", _("Customer"), accessor="customer__name", classes="text-wrap"),
         Column("project", _("Project"), accessor="project__name", classes="text-wrap"),
-        Column("mode", _("Mode"), accessor="mode"),
+        Column(
+            "mode",
+            _("Mode"),
+            accessor="mode",
+            fields=("mode__name", "mode__name_en"),
+            export=option_label,
+        ),
         Column(
             "content",
             _("What was discussed"),
-            accessor=lambda row: Truncator(row.content).chars(80),
+            accessor=lambda row: _clipped(row.content),
             classes="text-wrap",
+            fields=("content",),
+            export=_clipped,
         ),
     ]
 

@@ -7,6 +7,14 @@ from simple_history.models import HistoricalRecords
 from pathscore.core.scoping import Scope, ScopedQuerySet
 
 
+def option_label(name: str, name_en: str) -> str:
+    """An option's name in the active language: English when there is one and the
+    language is English, the Chinese name otherwise (exports read both as plain values)."""
+    if name_en and (get_language() or "").startswith("en"):
+        return name_en
+    return name
+
+
 class OptionQuerySet(ScopedQuerySet):
     def scope_filter(self, scope: Scope) -> Q:
         # Option lists are company vocabulary: every signed-in user reads them.
@@ -46,6 +54,4 @@ class Option(models.Model):
         verbose_name_plural = _("options")
 
     def __str__(self):
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return option_label(self.name, self.name_en)

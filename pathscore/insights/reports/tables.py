@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from pathscore.core.models.options import option_label
 from pathscore.core.tables import Column, Table
 
 #: Characters of a follow-up's content shown on the page (the export has it all).
@@ -51,7 +52,13 @@ class FollowUpLogTable(Table):
             html=_project_html,
             classes="text-wrap",
         ),
-        Column("mode", _("Mode"), accessor="mode"),
+        Column(
+            "mode",
+            _("Mode"),
+            accessor="mode",
+            fields=("mode__name", "mode__name_en"),
+            export=option_label,
+        ),
         Column(
             "content",
             _("What was discussed"),

@@ -22,6 +22,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from pathscore.core.choices import SecurityEventKind
+from pathscore.core.export import table_body
 from pathscore.core.forms import style_form
 from pathscore.core.ratelimit import limited
 from pathscore.core.security import record_security_event
@@ -297,13 +298,13 @@ class FollowUpLogReport(ReportView):
 
     def sheets(self, data):
         columns = FollowUpLogTable.columns
-        # Streamed in chunks: the whole period may hold a hundred thousand follow-ups.
-        rows = data["log"].iterator(chunk_size=2000)
+        # Streamed in batches of value tuples: the whole period may hold a hundred
+        # thousand follow-ups.
         return [
             Sheet(
                 _("Follow-ups"),
                 [str(column.label) for column in columns],
-                ([column.value(row) for column in columns] for row in rows),
+                table_body(FollowUpLogTable, data["log"]),
             )
         ]
 
