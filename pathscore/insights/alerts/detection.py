@@ -31,6 +31,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -38,7 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Concat
 
 from pathscore.core.choices import Role
 from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus
@@ -108,7 +109,8 @@ def conversion_nodes(start: dt.date, end: dt.date, pairs: list[tuple[str, str]])
             completed_on__gte=start,
             completed_on__lte=end,
         )
-        .annotate(doer=Coalesce("submitted_by", "project__owner"), next_code=next_code)
+        # The stored credited person: the submitter, else the owner (process/credit.py).
+        .annotate(doer=F("credited_to"), next_code=next_code)
         .annotate(converted=Exists(reached))
     )
 
