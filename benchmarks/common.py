@@ -8,9 +8,26 @@ twenty runs it is the 19th sorted time.
 from __future__ import annotations
 
 import math
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB since it started its program.
+
+    ``VmHWM`` from ``/proc/self/status``, not ``ru_maxrss``: Linux carries ``ru_maxrss``
+    over an exec, so a child started from a large parent (the suite, with DuckDB's rows
+    loaded) would report the parent's size instead of its own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
 def percentile(values: list[float], share: float) -> float:

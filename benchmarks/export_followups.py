@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import time
 
 
@@ -27,6 +26,7 @@ def main() -> None:
     django.setup()
     from django.utils import timezone
 
+    from benchmarks.common import peak_rss_mb
     from benchmarks.dashboard import _get, client_for
     from pathscore.crm.models import FollowUp
     from pathscore.org.models import User
@@ -43,7 +43,6 @@ def main() -> None:
     started = time.perf_counter()
     body = _get(client, f"/followups/?{query}export=xlsx")
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
             {
@@ -51,7 +50,7 @@ def main() -> None:
                 "rows": rows,
                 "bytes": len(body),
                 "since": since.isoformat() if since else None,
-                "peak_rss_mb": peak_kb / 1024,
+                "peak_rss_mb": peak_rss_mb(),
             }
         )
     )

@@ -47,8 +47,9 @@ def cpu_seconds() -> float:
 
 
 def peak_rss_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from benchmarks.common import peak_rss_mb as own_peak
+
+    return own_peak()
 
 
 def setup_django(data_dir: Path) -> None:
