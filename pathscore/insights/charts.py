@@ -9,6 +9,7 @@ saying what is missing instead of an empty canvas.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from django.urls import reverse
@@ -38,8 +39,14 @@ def _number(value) -> float | None:
     return float(value) if isinstance(value, Decimal) else value
 
 
+@functools.cache
+def _path(name: str) -> str:
+    # URL names without arguments: reversing once per process is enough.
+    return reverse(name)
+
+
 def _url(name: str, s: Slice, **extra) -> str:
-    return f"{reverse(name)}?{s.query(**extra)}"
+    return f"{_path(name)}?{s.query(**extra)}"
 
 
 def week_label(week: dt.date) -> str:

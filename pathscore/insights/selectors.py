@@ -726,6 +726,7 @@ def proposal_documents(s: Slice) -> QuerySet:
     return (
         Document.objects.visible_to(s.viewer)
         .filter(kind__in=PROPOSAL_KINDS)
+        .filter(_team_q(s, "project__owner"))
         .filter(s.project_q("project__"))
         .filter(Exists(uploaded))
     )
@@ -761,12 +762,14 @@ def proposal_revisions(s: Slice) -> QuerySet:
         document=OuterRef("document"), number=OuterRef("number") - 1
     ).values("uploaded_at")[:1]
     in_period = catalogue.between("uploaded_at", s.start, s.end)
-    visible = DocumentVersion.objects.visible_to(s.viewer).filter(in_period)
+    team = _team_q(s, "document__project__owner")
+    visible = DocumentVersion.objects.visible_to(s.viewer).filter(in_period).filter(team)
     return (
         crm_selectors.proposal_revisions()
         # The scope's subquery bounded by the period too: the database then builds its
         # list of ids from the period's versions, not from every version the viewer sees.
         .filter(pk__in=visible.values("pk"))
+        .filter(team)
         .filter(s.project_q("document__project__"))
         .filter(in_period)
         .annotate(previous_at=Subquery(previous))
