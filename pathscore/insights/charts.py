@@ -113,9 +113,13 @@ def followup_cycle(s: Slice, by_week: dict[dt.date, Decimal]) -> dict | None:
     }
 
 
-def funnel(s: Slice, result, people) -> dict | None:
+def funnel(s: Slice, result, people, teams=None) -> dict | None:
+    """Each salesperson's share of projects reaching each key node — or, given ``teams``
+    (see ``teams_of``), each team's share, for a slice too large to list everyone."""
     if not result.stages or not result.shares:
         return None
+    if teams is not None:
+        return _funnel_by_team(s, result, teams)
     shown = [person for person in people if person.pk in result.shares]
     categories = [_("Team average")] + [person.name for person in shown]
     series = []
@@ -131,6 +135,10 @@ def funnel(s: Slice, result, people) -> dict | None:
                 }
             )
         series.append({"name": stage.name, "data": data})
+    return _funnel_chart(categories, series)
+
+
+def _funnel_chart(categories: list[str], series: list[dict]) -> dict:
     return {
         "type": "bar",
         "horizontal": True,
@@ -142,28 +150,84 @@ def funnel(s: Slice, result, people) -> dict | None:
     }
 
 
-def heatmap(s: Slice, counts: dict, people) -> dict | None:
+def _funnel_by_team(s: Slice, result, teams) -> dict | None:
+    """A team's share is its projects reaching the stage over its projects in the funnel
+    (not the mean of its members' shares); the company's average is the teams' mean."""
+    rows = []
+    for department, members in teams:
+        total = sum(result.projects.get(pk, 0) for pk in members)
+        if total:
+            reached = [
+                sum(result.reached[pk][i] for pk in members if pk in result.reached)
+                for i in range(len(result.stages))
+            ]
+            rows.append((department, [selectors.share(n, total) for n in reached]))
+    if not rows:
+        return None
+    categories = [_("Average of the teams")] + [department.name for department, _shares in rows]
+    series = []
+    for i, stage in enumerate(result.stages):
+        values = [shares[i] for _department, shares in rows]
+        data = [{"value": _number(selectors.mean(values)), "url": ""}]
+        data += [
+            {
+                "value": _number(shares[i]),
+                "url": _url(
+                    "insights:projects",
+                    s,
+                    set="funnel",
+                    department=department.pk,
+                    reached=stage.code,
+                ),
+            }
+            for department, shares in rows
+        ]
+        series.append({"name": stage.name, "data": data})
+    return _funnel_chart(categories, series)
+
+
+def teams_of(people) -> list[tuple]:
+    """The salespeople grouped by their (leaf) department, in the list's order: the rows of
+    the per-team charts."""
+    teams: dict[int, tuple] = {}
+    for person in people:
+        if person.department_id is not None:
+            teams.setdefault(person.department_id, (person.department, []))[1].append(person.pk)
+    return list(teams.values())
+
+
+def heatmap(s: Slice, counts: dict, people, teams=None) -> dict | None:
+    """Follow-ups per salesperson per week — or, given ``teams``, per team per week."""
     if not counts or not people:
         return None
     weeks = selectors.weeks_of(s.start, s.end)
+    if teams is None:
+        rows = [(person.name, [person.pk], {"author": person.pk}) for person in people]
+    else:
+        rows = [
+            (department.name, members, {"department": department.pk})
+            for department, members in teams
+        ]
     cells = []
-    for y, person in enumerate(people):
+    values = []
+    for y, (_name, members, link) in enumerate(rows):
         for x, week in enumerate(weeks):
-            n = counts.get((person.pk, week), 0)
+            n = sum(counts.get((pk, week), 0) for pk in members)
+            values.append(n)
             cells.append(
                 {
                     "value": [x, y, n],
-                    "url": _url("insights:followups", s, author=person.pk, week=week.isoformat()),
+                    "url": _url("insights:followups", s, week=week.isoformat(), **link),
                 }
             )
     return {
         "type": "heatmap",
         "x": [week_label(week) for week in weeks],
-        "y": [person.name for person in people],
+        "y": [name for name, _members, _link in rows],
         "data": cells,
-        "max": max(counts.values()),
+        "max": max(values),
         "valueName": _("Follow-ups"),
-        "height": 90 + len(people) * ROW_HEIGHT,
+        "height": 90 + len(rows) * ROW_HEIGHT,
     }
 
 

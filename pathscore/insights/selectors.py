@@ -86,6 +86,19 @@ def _rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(ONE_PLACE, ROUND_HALF_UP)
 
 
+def share(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in per cent, one decimal; None when there is no whole."""
+    return _rate(part, whole)
+
+
+def mean(values) -> Decimal | None:
+    """The mean of the values that are not None, one decimal; None when there are none."""
+    present = [value for value in values if value is not None]
+    if not present:
+        return None
+    return (sum(present, Decimal(0)) / len(present)).quantize(ONE_PLACE, ROUND_HALF_UP)
+
+
 def _days(seconds: float | None, count: int) -> Decimal | None:
     if not count or seconds is None:
         return None
@@ -477,6 +490,8 @@ class Funnel:
     shares: dict[int, list[Decimal | None]]
     #: The mean of the salespeople's shares at each stage.
     team: list[Decimal | None]
+    #: Per owner id: how many of their projects reached each stage (for teams' shares).
+    reached: dict[int, list[int]] = field(default_factory=dict)
 
 
 def funnel(s: Slice, people_ids: list[int]) -> Funnel:
@@ -522,7 +537,7 @@ def funnel(s: Slice, people_ids: list[int]) -> Funnel:
             if values
             else None
         )
-    return Funnel(stages=stages, projects=totals, shares=shares, team=team)
+    return Funnel(stages=stages, projects=totals, shares=shares, team=team, reached=counts)
 
 
 # --- Stalled projects ----------------------------------------------------------------------

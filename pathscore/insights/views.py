@@ -71,10 +71,16 @@ def _url(name: str) -> str:
     return reverse(name)
 
 
+#: Above this many salespeople the per-person charts (stage conversion, follow-ups per week)
+#: show one row per team: a thousand rows help nobody read a chart, and cost the page seconds.
+PER_PERSON_LIMIT = 40
+
+
 def dashboard_context(s: Slice) -> dict:
     """Everything the dashboard shows, in a fixed number of queries."""
     people = list(selectors.salespeople(s))
     people_ids = [person.pk for person in people]
+    teams = charts.teams_of(people) if len(people) > PER_PERSON_LIMIT else None
     type_names = selectors.customer_type_names()
     kpis = selectors.kpis(s)
     stalled, stalled_total = selectors.stalled_rows(s)
@@ -98,8 +104,10 @@ def dashboard_context(s: Slice) -> dict:
         "charts": {
             "nodes": charts.projects_by_node(s, selectors.projects_by_node(s), type_names),
             "cycle": charts.followup_cycle(s, selectors.followup_cycle_by_week(s)),
-            "funnel": charts.funnel(s, selectors.funnel(s, people_ids), people),
-            "heatmap": charts.heatmap(s, selectors.followups_by_author_week(s, people_ids), people),
+            "funnel": charts.funnel(s, selectors.funnel(s, people_ids), people, teams),
+            "heatmap": charts.heatmap(
+                s, selectors.followups_by_author_week(s, people_ids), people, teams
+            ),
             "types": charts.customer_types(s, selectors.active_by_customer_type(s), type_names),
             "project_cycle": charts.cycle_distribution(s, selectors.cycle_distribution(s)),
             "revisions": charts.revision_distribution(s, selectors.revision_distribution(s)),
@@ -113,6 +121,7 @@ def dashboard_context(s: Slice) -> dict:
             {"row": row, "sparkline": charts.sparkline(row.history)} for row in ranking.rows
         ],
         "people_count": len(people),
+        "by_team": teams is not None,
     }
 
 

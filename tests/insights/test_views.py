@@ -146,6 +146,35 @@ def test_drill_down_urls_list_what_the_element_counts(world, login):
     assert len(followups) == cell["value"][2]
 
 
+def test_a_large_slice_charts_teams_not_people(world, login, monkeypatch):
+    """Above the per-person limit the heat map and the funnel show one row per team: the
+    team's cells add up its people's, and each links to the team's own records."""
+    from pathscore.insights import views
+
+    executive = world.personas.executive
+    per_person = login(executive).get(DASHBOARD)
+    assert per_person.context["by_team"] is False
+    monkeypatch.setattr(views, "PER_PERSON_LIMIT", 1)
+    response = login(executive).get(DASHBOARD)
+    assert response.context["by_team"] is True
+    assert "每个团队每周跟进次数" in response.content.decode()
+    teams = {world.personas.sales_a.department, world.personas.sales_b.department}
+    heat, people_heat = chart(response, "heatmap"), chart(per_person, "heatmap")
+    assert set(heat["y"]) == {team.name for team in teams}
+    assert sum(c["value"][2] for c in heat["data"]) == sum(
+        c["value"][2] for c in people_heat["data"]
+    )
+    for cell in (c for c in heat["data"] if c["value"][2]):
+        listed = login(executive).get(cell["url"]).context["object_list"]
+        assert len(listed) == cell["value"][2]
+    funnel = chart(response, "funnel")
+    assert funnel["categories"][0] == zh("Average of the teams")
+    assert set(funnel["categories"][1:]) <= {team.name for team in teams}
+    for series in funnel["series"]:
+        for bar in series["data"][1:]:
+            assert login(executive).get(bar["url"]).status_code == 200
+
+
 def test_kpi_tiles_link_to_their_records(world, login):
     manager = world.personas.manager_a
     page = login(manager).get(DASHBOARD, period_of(world))
