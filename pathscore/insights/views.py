@@ -74,6 +74,9 @@ def _url(name: str) -> str:
 #: Above this many salespeople the per-person charts (stage conversion, follow-ups per week)
 #: show one row per team: a thousand rows help nobody read a chart, and cost the page seconds.
 PER_PERSON_LIMIT = 40
+#: The ranking lists everyone up to the sum of these; beyond, its top and its bottom (a
+#: department filter shows a team's whole list).
+RANKING_TOP, RANKING_BOTTOM = 20, 10
 
 
 def dashboard_context(s: Slice) -> dict:
@@ -89,6 +92,9 @@ def dashboard_context(s: Slice) -> dict:
         # Computing a thousand scores here would take the page as long as closing the
         # period: the job does it, and the page says the scores are on their way.
         scoring_services.live_scores_request_refresh(ranking.period)
+    shown = ranking.rows
+    if len(shown) > RANKING_TOP + RANKING_BOTTOM:
+        shown = shown[:RANKING_TOP] + shown[-RANKING_BOTTOM:]
     before = s.previous
     return {
         "kpis": kpis,
@@ -117,9 +123,9 @@ def dashboard_context(s: Slice) -> dict:
         "stalled_total": stalled_total,
         "period": ranking.period,
         "ranking": ranking,
-        "ranked": [
-            {"row": row, "sparkline": charts.sparkline(row.history)} for row in ranking.rows
-        ],
+        "ranked": [{"row": row, "sparkline": charts.sparkline(row.history)} for row in shown],
+        "ranked_hidden": len(ranking.rows) - len(shown),
+        "ranked_gap_after": RANKING_TOP,
         "people_count": len(people),
         "by_team": teams is not None,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -423,8 +424,24 @@ def test_ranking_order_and_ties_from_the_stored_scores(personas, login, monkeypa
         ("extra_2", "80.00", 2),
         ("sales_a", "70.00", 4),
     ]
+    # The page shows the shared rank, not the row's position.
+    shown = re.findall(r'data-testid="ranking-rank">(\d+)<', response.content.decode())
+    assert shown == ["1", "2", "2", "4"]
     executive = login(personas.executive).get(DASHBOARD)
     assert [item["row"].person.username for item in executive.context["ranked"]][0] == "sales_b"
+
+    # A list longer than the top and the bottom shows those two, and says how many are left out.
+    from pathscore.insights import views
+
+    monkeypatch.setattr(views, "RANKING_TOP", 1)
+    monkeypatch.setattr(views, "RANKING_BOTTOM", 1)
+    cut = login(personas.manager_a).get(DASHBOARD)
+    assert [(item["row"].person.username, item["row"].rank) for item in cut.context["ranked"]] == [
+        ("extra_1", 1),
+        ("sales_a", 4),
+    ]
+    gap = re.search(r'data-testid="ranking-gap">([^<]*)<', cut.content.decode()).group(1)
+    assert "2" in gap and gap.startswith("……另有")
 
 
 def test_stale_scores_are_shown_with_a_warning_and_a_refresh_queued(personas, login, monkeypatch):
