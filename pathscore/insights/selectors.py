@@ -150,21 +150,34 @@ def projects(s: Slice) -> QuerySet:
     return Project.objects.visible_to(s.viewer).filter(_team_q(s, "owner")).filter(s.project_q())
 
 
+def _team_projects(s: Slice) -> QuerySet:
+    """The team's projects the viewer may see: the scope rule over a few hundred rows (the
+    owner's index). Records reached through a project start from these (see ``nodes``)."""
+    return Project.objects.visible_to(s.viewer).filter(owner__in=s.team_ids)
+
+
 def processes(s: Slice) -> QuerySet:
+    if s.team_ids is None:
+        return ProjectProcess.objects.visible_to(s.viewer).filter(s.project_q("project__"))
+    # The owner condition again on the joined project: it lets the planner start from the
+    # team's projects when the query joins them anyway (the stalled table does).
     return (
-        ProjectProcess.objects.visible_to(s.viewer)
-        .filter(_team_q(s, "project__owner"))
+        ProjectProcess.objects.filter(project__in=_team_projects(s).values("pk"))
+        .filter(project__owner__in=s.team_ids)
         .filter(s.project_q("project__"))
     )
 
 
 def nodes(s: Slice) -> QuerySet:
-    queryset = NodeInstance.objects.visible_to(s.viewer).filter(s.project_q("project__"))
-    if s.team_ids is not None:
-        # The team's projects through the owner's index, their nodes through (project, order).
-        team_projects = Project.objects.filter(owner__in=s.team_ids).values("pk")
-        queryset = queryset.filter(project__in=team_projects)
-    return queryset
+    if s.team_ids is None:
+        return NodeInstance.objects.visible_to(s.viewer).filter(s.project_q("project__"))
+    # The nodes of the team's projects that the viewer may see: the scope rule applied to
+    # the team's few hundred projects (the owner's index), their nodes through the project's
+    # index. A node is visible when its project is, so nothing outside the scope comes in;
+    # starting from the node's own rule instead made PostgreSQL read every open node.
+    return NodeInstance.objects.filter(project__in=_team_projects(s).values("pk")).filter(
+        s.project_q("project__")
+    )
 
 
 def followup_q(s: Slice) -> Q:
@@ -546,7 +559,7 @@ def funnel(s: Slice, people_ids: list[int]) -> Funnel:
 def stalled(s: Slice) -> QuerySet:
     """Stalled projects in the slice, with days at the node and the thresholds
     (``process/stalls.py``), oldest current node first."""
-    return stalls.stalled_projects(s.viewer, s.today).filter(s.project_q("project__"))
+    return stalls.stalled_projects(s.viewer, s.today, processes=processes(s))
 
 
 def stalled_rows(s: Slice, limit: int = STALLED_ROWS) -> tuple[list, int]:
@@ -738,10 +751,13 @@ def proposal_documents(s: Slice) -> QuerySet:
     uploaded = DocumentVersion.objects.filter(document=OuterRef("pk")).filter(
         catalogue.between("uploaded_at", s.start, s.end)
     )
+    if s.team_ids is None:
+        documents = Document.objects.visible_to(s.viewer)
+    else:
+        # A document is visible when its project is: start from the team's projects.
+        documents = Document.objects.filter(project__in=_team_projects(s).values("pk"))
     return (
-        Document.objects.visible_to(s.viewer)
-        .filter(kind__in=PROPOSAL_KINDS)
-        .filter(_team_q(s, "project__owner"))
+        documents.filter(kind__in=PROPOSAL_KINDS)
         .filter(s.project_q("project__"))
         .filter(Exists(uploaded))
     )
@@ -777,15 +793,17 @@ def proposal_revisions(s: Slice) -> QuerySet:
         document=OuterRef("document"), number=OuterRef("number") - 1
     ).values("uploaded_at")[:1]
     in_period = catalogue.between("uploaded_at", s.start, s.end)
-    team = _team_q(s, "document__project__owner")
-    visible = DocumentVersion.objects.visible_to(s.viewer).filter(in_period).filter(team)
-    return (
-        crm_selectors.proposal_revisions()
+    revisions = crm_selectors.proposal_revisions()
+    if s.team_ids is None:
         # The scope's subquery bounded by the period too: the database then builds its
         # list of ids from the period's versions, not from every version the viewer sees.
-        .filter(pk__in=visible.values("pk"))
-        .filter(team)
-        .filter(s.project_q("document__project__"))
+        visible = DocumentVersion.objects.visible_to(s.viewer).filter(in_period)
+        revisions = revisions.filter(pk__in=visible.values("pk"))
+    else:
+        # A version is visible when its document's project is: start from the team's.
+        revisions = revisions.filter(document__project__in=_team_projects(s).values("pk"))
+    return (
+        revisions.filter(s.project_q("document__project__"))
         .filter(in_period)
         .annotate(previous_at=Subquery(previous))
         .filter(previous_at__isnull=False)

@@ -251,12 +251,17 @@ def stalled_processes(processes: QuerySet, today: dt.date) -> QuerySet:
     )
 
 
-def stalled_projects(viewer, today: dt.date | None = None) -> QuerySet:
+def stalled_projects(
+    viewer, today: dt.date | None = None, processes: QuerySet | None = None
+) -> QuerySet:
     """Stalled projects ``viewer`` may see (ProjectProcess rows, oldest current node first),
-    with the threshold each one passed; see :func:`stalled_processes`."""
+    with the threshold each one passed; see :func:`stalled_processes`. ``processes``, when
+    given, is the viewer's processes already narrowed (the dashboard's slice)."""
     today = today or timezone.localdate()
+    if processes is None:
+        processes = ProjectProcess.objects.visible_to(viewer)
     return (
-        stalled_processes(ProjectProcess.objects.visible_to(viewer), today)
+        stalled_processes(processes, today)
         .select_related(
             "project__customer__customer_type",
             "project__owner__department",
