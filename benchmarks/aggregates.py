@@ -1,7 +1,9 @@
 """The four dashboard aggregates, as Pathscore runs them and as DuckDB computes them.
 
 Pathscore's side calls the product's own code — the dashboard selectors
-(``insights.selectors.projects_by_node``, ``followups_by_author_week``) and the
+(``insights.selectors.projects_by_node``, which reads the rollup of active projects as the
+dashboard does — build it with ``pathscore manage rebuild_rollups`` after migrating a copy —,
+``followups_by_author_week``) and the
 evaluation's indicators (``scoring.catalogue.node_on_time_rate``, ``followup_cycle``) —
 for a manager's team and for the whole company, over this quarter. DuckDB's side computes
 the same four over the same raw rows, copied into an in-memory DuckDB database before

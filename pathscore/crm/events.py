@@ -3,6 +3,10 @@
 PROJECT_CREATED = "crm.project_created"
 PROJECT_STATUS_CHANGED = "crm.project_status_changed"
 PROJECT_HANDED_OVER = "crm.project_handed_over"
+#: A project's category or customer changed (``project_update``).
+PROJECT_CHANGED = "crm.project_changed"
+#: A customer's type changed: every project of the customer moves with it.
+CUSTOMER_CHANGED = "crm.customer_changed"
 FOLLOWUP_RECORDED = "crm.followup_recorded"
 CUSTOMER_NEED_RAISED = "crm.customer_need_raised"
 DOCUMENT_VERSION_UPLOADED = "crm.document_version_uploaded"

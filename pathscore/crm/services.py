@@ -171,10 +171,17 @@ def customer_update(
         fields["credit_code"] = _check_credit_code(actor, fields["credit_code"], customer.pk)
     if "owner" in fields and fields["owner"] != customer.owner:
         fields["owner"] = _check_owner(actor, fields["owner"])
+    type_changed = (
+        "customer_type" in fields
+        and getattr(fields["customer_type"], "pk", fields["customer_type"])
+        != customer.customer_type_id
+    )
     for name, value in fields.items():
         setattr(customer, name, value)
     customer.full_clean()
     customer.save()
+    if type_changed:
+        publish(events.CUSTOMER_CHANGED, customer_id=customer.pk, actor_id=actor.pk)
     return customer
 
 
@@ -287,8 +294,11 @@ def project_update(
         raise ValidationError(
             {"expected_sign_date": _("The expected signing date cannot be before the start.")}
         )
+    moved = {"category", "customer"} & set(fields)
     project.full_clean()
     project.save()
+    if moved:
+        publish(events.PROJECT_CHANGED, project_id=project.pk, actor_id=actor.pk)
     return project
 
 

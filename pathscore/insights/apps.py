@@ -12,6 +12,8 @@ class InsightsConfig(AppConfig):
             navigation,  # noqa: F401  (menu entries and home panels)
             notifications,
             options,  # noqa: F401  (the intervention kinds)
+            rollups,
         )
 
         notifications.connect()
+        rollups.connect()

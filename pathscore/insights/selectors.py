@@ -43,11 +43,13 @@ from django.utils import timezone
 from pathscore.core.choices import Role
 from pathscore.core.localtime import SecondsBetween, local_week
 from pathscore.core.models import Option
+from pathscore.core.scoping import scope_for
 from pathscore.crm import options
 from pathscore.crm import selectors as crm_selectors
 from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus
 from pathscore.crm.models import Document, DocumentVersion, FollowUp, Project
 from pathscore.insights.filters import Slice
+from pathscore.insights.models import ActiveProjectCount
 from pathscore.org.models import User
 from pathscore.process import stalls
 from pathscore.process.choices import OPEN_STATES, NodeState, VersionStatus
@@ -63,6 +65,9 @@ DUE_SOON_DAYS = 7
 STALLED_ROWS = 10
 #: Frozen periods drawn in each salesperson's sparkline.
 SPARKLINE_PERIODS = 6
+#: Read the dashboard's counts from the rollups (``insights.rollups``); False reads the raw
+#: rows, which must give the same numbers (the tests compare both).
+USE_ROLLUPS = True
 HUNDRED = Decimal(100)
 ONE_PLACE = Decimal("0.1")
 SECONDS_PER_DAY = 86400
@@ -334,10 +339,44 @@ def node_positions() -> dict[str, int]:
     return dict(rows)
 
 
-def projects_by_node(s: Slice) -> list[NodeColumn]:
-    """Active projects by their current node (matched by code, in process order), each
-    split by customer type. Two queries."""
-    rows = (
+def _rollup(s: Slice) -> QuerySet | None:
+    """The slice's rows of the rollup ``ActiveProjectCount``, or None when the slice asks
+    something the rollup cannot answer (then the raw rows are read).
+
+    The rollup is per owner, so it counts exactly what :func:`projects` counts: for a
+    manager the team's projects (``visible_to`` holds every project a team member owns),
+    for HR and executives every project; department and salesperson are the owner's,
+    customer type, category and current node are columns of its key."""
+    scope = scope_for(s.viewer)
+    if scope.is_anonymous:
+        return ActiveProjectCount.objects.none()
+    rows = ActiveProjectCount.objects.filter(_team_q(s, "owner")).filter(s.person_q("owner"))
+    if s.customer_type is not None:
+        rows = rows.filter(customer_type=s.customer_type)
+    if s.category is not None:
+        rows = rows.filter(category=s.category)
+    if s.node:
+        rows = rows.filter(definition__code=s.node)
+    return rows
+
+
+def _node_rows(s: Slice):
+    """(code, customer type, projects, earliest place, name) of the active projects at a
+    current node: from the rollup when it can answer, else joined from the raw rows."""
+    rollup = _rollup(s) if USE_ROLLUPS else None
+    if rollup is not None:
+        return (
+            rollup.filter(definition__isnull=False)
+            .order_by()
+            .values(code=F("definition__code"))
+            .annotate(
+                type_id=F("customer_type"),
+                n=Sum("count"),
+                position=Min("node_order"),
+                name=Min("definition__name"),
+            )
+        )
+    return (
         processes(s)
         .filter(project__status=ProjectStatus.ACTIVE, current_node__isnull=False)
         .order_by()
@@ -349,9 +388,14 @@ def projects_by_node(s: Slice) -> list[NodeColumn]:
             name=Min("current_node__definition__name"),
         )
     )
+
+
+def projects_by_node(s: Slice) -> list[NodeColumn]:
+    """Active projects by their current node (matched by code, in process order), each
+    split by customer type. Two queries."""
     columns: dict[str, NodeColumn] = {}
     positions = node_positions()
-    for row in rows:
+    for row in _node_rows(s):
         column = columns.setdefault(row["code"], NodeColumn(code=row["code"], name=row["name"]))
         column.by_type[row["type_id"]] = column.by_type.get(row["type_id"], 0) + row["n"]
         # A node of a retired version only: its place in the project's own process.
@@ -369,6 +413,16 @@ def at_node_projects(s: Slice, code: str) -> QuerySet:
 
 
 def active_by_customer_type(s: Slice) -> dict[int, int]:
+    """Active projects by customer type (with or without a current node). One query."""
+    rollup = _rollup(s) if USE_ROLLUPS else None
+    if rollup is not None:
+        rows = (
+            rollup.order_by()
+            .values("customer_type")
+            .annotate(n=Sum("count"))
+            .values_list("customer_type", "n")
+        )
+        return dict(rows)
     rows = (
         projects(s)
         .filter(status=ProjectStatus.ACTIVE)

@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from pathscore.insights.rollups import rollup_rebuild
 from pathscore.insights.services import alerts_detect, look_again_remind
 
 
@@ -18,3 +19,11 @@ def detect_alerts():
 def remind_look_again():
     """Daily: one reminder per look-again date that has come (claimed per alert)."""
     return look_again_remind()
+
+
+# 02:40 local (18:40 UTC): the quiet hours, after the day's writes.
+@db_periodic_task(crontab(hour="18", minute="40"))
+def rebuild_rollups():
+    """Nightly: recompute every rollup row from the raw rows; idempotent, and it repairs
+    any drift left by a write that bypassed the services."""
+    return rollup_rebuild()

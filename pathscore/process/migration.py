@@ -54,7 +54,9 @@ from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pathscore.core.events import publish
 from pathscore.core.scoping import scope_for
+from pathscore.process import events
 from pathscore.process.choices import NodeState, VersionStatus
 from pathscore.process.models import NodeDefinition, NodeInstance, ProjectProcess, TemplateVersion
 
@@ -427,3 +429,5 @@ def _apply_project(
     process.refresh_from_db()
     process._change_reason = why
     process.save()
+    # The current node may now be another definition at another place.
+    publish(events.CURRENT_NODE_CHANGED, project_id=process.project_id)

@@ -340,9 +340,11 @@ def process_start(
     # One "created" history row per node, the first one already in progress.
     instances = bulk_create_with_history(instances, NodeInstance)
     first = min(instances, key=lambda n: n.order)
-    return ProjectProcess.objects.create(
+    process = ProjectProcess.objects.create(
         project=project, version=version, current_node=first, current_since=start
     )
+    publish(events.CURRENT_NODE_CHANGED, project_id=project.pk)
+    return process
 
 
 def _is_reviewer(node: NodeInstance, user: User) -> bool:
@@ -587,6 +589,7 @@ def _advance(node: NodeInstance, today: dt.date) -> None:
         process.current_node = following
         process.current_since = today
     process.save()
+    publish(events.CURRENT_NODE_CHANGED, project_id=node.project_id)
 
 
 @transaction.atomic

@@ -43,6 +43,9 @@ EXEMPT: dict[str, str] = {
     ),
     "scoring.Commendation": "created once with who gave it and when; never edited",
     # Derived, recomputed or job-maintained rows.
+    "insights.ActiveProjectCount": (
+        "derived: recomputed from the projects by every write that moves one, and rebuilt nightly"
+    ),
     "process.StallThreshold": "derived: a daily job recomputes every row from approved nodes",
     "scoring.Result": (
         "a frozen snapshot of a closed period; a change is a new version row with its reason"

@@ -29,6 +29,7 @@ from pathscore.crm import services as crm_services
 from pathscore.crm.choices import DocumentKind, ProjectStatus
 from pathscore.crm.models import DocumentVersion, Project
 from pathscore.insights.filters import Slice
+from pathscore.insights.rollups import rollup_rebuild, rollup_refresh_owners
 from pathscore.process import services as process_services
 from pathscore.process.choices import NodeState
 from pathscore.process.models import NodeInstance, ProjectProcess
@@ -67,6 +68,8 @@ def approve_first(project, *, submitted: dt.date, late: int = 0, by=None):
     ProjectProcess.objects.filter(project=project).update(
         current_node=second, current_since=submitted
     )
+    # Written past the services, as an import from another system would: recount.
+    rollup_refresh_owners([project.owner_id])
     return second
 
 
@@ -153,6 +156,8 @@ def build_world(personas) -> World:
 
     proposal(sales_a, p1, [day(-9), day(-6), day(-2)])
     proposal(sales_b, p4, [day(-4)])
+    # Statuses and nodes above were set past the services: count the rollup once more.
+    rollup_rebuild()
     return World(today=today, personas=personas, p1=p1, p2=p2, p3=p3, p4=p4)
 
 

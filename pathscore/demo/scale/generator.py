@@ -50,6 +50,7 @@ from pathscore.demo.scale.progress import Progress
 from pathscore.demo.scale.projects import ProjectWriter
 from pathscore.demo.scale.sizes import SCALES, Scale, apportion
 from pathscore.demo.scale.world import World
+from pathscore.insights.rollups import rollup_rebuild
 from pathscore.process import bundled
 from pathscore.process.models import AutomationRule
 
@@ -250,6 +251,10 @@ def _generate(world: World, writer: BulkWriter, summary: Summary, progress, docu
             check_foreign_keys([sink.model for sink in writer.sinks])
         if relaxed:
             restore_foreign_keys()
+    with progress.phase("rollups", 1) as phase:
+        # The projects were written in bulk, past the services: count them once, set-based.
+        rollup_rebuild()
+        phase.advance()
     with progress.phase("statistics", 1) as phase:
         analyze()
         phase.advance()

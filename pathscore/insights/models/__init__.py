@@ -1,4 +1,5 @@
 from pathscore.insights.models.alerts import Alert, Intervention
+from pathscore.insights.models.rollups import ActiveProjectCount
 from pathscore.insights.models.thresholds import AlertThreshold
 
-__all__ = ["Alert", "AlertThreshold", "Intervention"]
+__all__ = ["ActiveProjectCount", "Alert", "AlertThreshold", "Intervention"]
