@@ -19,7 +19,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr  # nosec B406 - escapes what we write; parses nothing
 
 #: Excel's day zero (with the 1900 leap-year quirk, so valid from 1900-03-01 on).
 _EPOCH = datetime.datetime(1899, 12, 30)

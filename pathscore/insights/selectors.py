@@ -468,7 +468,7 @@ def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
     sql, params = chained.query.sql_with_params()
     # ``sql`` is the ORM's own compiled query; every value in it travels as a parameter.
     outer = (
-        "SELECT chained.week, SUM(chained.gap), COUNT(chained.gap) "  # noqa: S608
+        "SELECT chained.week, SUM(chained.gap), COUNT(chained.gap) "  # noqa: S608 # nosec B608
         f"FROM ({sql}) chained WHERE chained.gap IS NOT NULL GROUP BY chained.week"
     )
     with connection.cursor() as cursor:
