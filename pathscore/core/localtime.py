@@ -15,7 +15,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import DateField, ExpressionWrapper, FloatField, Func, Value
+from django.db.models import (
+    BigIntegerField,
+    DateField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Value,
+)
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
@@ -106,4 +115,60 @@ class SecondsBetween(Func):
         return (
             f"EXTRACT(EPOCH FROM ({later} - {earlier}))::double precision",
             (*later_params, *earlier_params),
+        )
+
+
+class DaysBetween(Func):
+    """Whole days from one date to another (``later − earlier``), natively: ``julianday``
+    arithmetic on SQLite, date subtraction on PostgreSQL (Django's date arithmetic is a
+    Python function per row on SQLite)."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra
+        )
+
+
+class DaysSince(DaysBetween):
+    """Whole days from a date column to a given date: ``DaysSince(today, "column")``."""
+
+    def __init__(self, today: dt.date, column: str):
+        super().__init__(Value(today, output_field=DateField()), F(column))
+
+
+class MillisecondsBetween(Func):
+    """``later − earlier`` in whole milliseconds, for two datetimes, natively. An integer,
+    so a sum of gaps is exact and an average rounds as the durations themselves would."""
+
+    arity = 2
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND((julianday(%(expressions)s)) * 86400000.0) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND(EXTRACT(EPOCH FROM (%(expressions)s)) * 1000) AS BIGINT)",
+            arg_joiner=" - ",
+            **extra,
         )

@@ -19,14 +19,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
     Case,
     CharField,
     Count,
     Exists,
     F,
-    Func,
-    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -41,7 +38,12 @@ from django.db.models.functions import Lag
 from django.utils import timezone
 
 from pathscore.core.choices import Role
-from pathscore.core.localtime import SecondsBetween, local_week
+from pathscore.core.localtime import (
+    DaysBetween,
+    MillisecondsBetween,
+    SecondsBetween,
+    local_week,
+)
 from pathscore.core.models import Option
 from pathscore.core.scoping import scope_for
 from pathscore.crm import options
@@ -718,55 +720,6 @@ def ranking(s: Slice, people: list[User]) -> Ranking:
 
 
 # --- Project cycle distribution ---------------------------------------------------------
-
-
-class DaysBetween(Func):
-    """Whole days from one date column to another (``later − earlier``), natively:
-    Django's date arithmetic is a Python function per row on SQLite."""
-
-    arity = 2
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra
-        )
-
-
-class MillisecondsBetween(Func):
-    """``later − earlier`` in whole milliseconds, for two datetimes, natively (Django's
-    duration arithmetic is a Python function per row on SQLite). An integer, so a sum of
-    gaps is exact and an average rounds as the durations themselves would."""
-
-    arity = 2
-    output_field = BigIntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(ROUND((julianday(%(expressions)s)) * 86400000.0) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(ROUND(EXTRACT(EPOCH FROM (%(expressions)s)) * 1000) AS BIGINT)",
-            arg_joiner=" - ",
-            **extra,
-        )
 
 
 def _cycle_bucket() -> Case:

@@ -23,6 +23,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from pathscore.core.forms import style_form
+from pathscore.core.localtime import DaysSince
 from pathscore.core.scoping import scope_for
 from pathscore.core.views import PermissionRequiredMixin, ScopedListView
 from pathscore.crm.choices import ProjectStatus
@@ -33,7 +34,6 @@ from pathscore.insights.filters import DashboardFilterForm, Slice
 from pathscore.insights.tables import FollowUpDrillTable, NodeDrillTable, ProjectDrillTable
 from pathscore.org.models import User
 from pathscore.process.models import NodeDefinition, NodeInstance
-from pathscore.process.stalls import DaysSince
 from pathscore.scoring import services as scoring_services
 
 

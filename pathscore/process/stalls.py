@@ -29,12 +29,9 @@ from django.db import transaction
 from django.db.models import (
     Case,
     Count,
-    DateField,
     DurationField,
     ExpressionWrapper,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -46,6 +43,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from pathscore.core.localtime import DaysSince
 from pathscore.crm.choices import ProjectStatus
 from pathscore.process.choices import NodeState
 from pathscore.process.models import NodeInstance, ProjectProcess, StallThreshold
@@ -187,31 +185,6 @@ def refresh_thresholds(*, now: dt.datetime | None = None) -> dict:
 NODE_THRESHOLD = "node"
 LEARNED_THRESHOLD = "learned"
 BOTH_THRESHOLDS = "both"
-
-
-class DaysSince(Func):
-    """Whole days from a date column to a given date (``DaysSince(today, "column")``), in
-    SQL: ``julianday`` arithmetic on SQLite, date subtraction on PostgreSQL."""
-
-    arity = 2
-    output_field = IntegerField()
-
-    def __init__(self, today: dt.date, column: str):
-        super().__init__(Value(today, output_field=DateField()), F(column))
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra
-        )
 
 
 def stalled_processes(processes: QuerySet, today: dt.date) -> QuerySet:

@@ -42,6 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat
 
 from pathscore.core.choices import Role
+from pathscore.core.localtime import DaysSince
 from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus
 from pathscore.crm.models import CustomerNeed, Document, DocumentVersion, FollowUp
 from pathscore.insights.alerts import thresholds
@@ -203,7 +204,7 @@ def waiting_proposals(today: dt.date, days: int) -> QuerySet:
             feedback_on=Subquery(latest.values("feedback_on")[:1]),
         )
         .filter(feedback_on__isnull=False)
-        .annotate(waiting=stalls.DaysSince(today, "feedback_on"))
+        .annotate(waiting=DaysSince(today, "feedback_on"))
         .filter(waiting__gt=days)
     )
 

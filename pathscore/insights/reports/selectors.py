@@ -30,13 +30,13 @@ from django.db.models import (
     When,
 )
 
+from pathscore.core.localtime import DaysSince
 from pathscore.insights import selectors as dashboard
 from pathscore.insights.filters import Slice
 from pathscore.org.models import Department, User
 from pathscore.process import selectors as process_selectors
 from pathscore.process.choices import OPEN_STATES, NodeState
 from pathscore.process.models import DelayCategory, DelayReason, HandoffTask
-from pathscore.process.stalls import DaysSince
 from pathscore.scoring import catalogue
 from pathscore.scoring.choices import PeriodState
 from pathscore.scoring.models import Period
