@@ -304,30 +304,48 @@ def revision_distribution(s: Slice, counts: dict[int, int]) -> dict | None:
     }
 
 
-def adjustment_cycle(s: Slice, result) -> dict | None:
+def adjustment_cycle(s: Slice, result, by_team: bool = False) -> dict | None:
+    """Average days between proposal versions by project owner — or, ``by_team``, by the
+    owner's department (its summed gaps over its revisions)."""
     if not result.by_owner:
         return None
-    names = result.names
-    owners = sorted(result.by_owner, key=lambda pk: (-result.by_owner[pk], names.get(pk, "")))
+    if by_team:
+        seconds: dict = {}
+        counts: dict = {}
+        names: dict = {}
+        for pk, (department, name) in result.departments.items():
+            seconds[department] = seconds.get(department, 0) + result.seconds[pk]
+            counts[department] = counts.get(department, 0) + result.revisions[pk]
+            names[department] = name
+        values = {key: selectors.days(seconds[key], counts[key]) for key in seconds}
+        link = "department"
+    else:
+        values, names, link = result.by_owner, result.names, "owner"
+    keys = sorted(values, key=lambda key: (-values[key], names.get(key, "")))
     return {
         "type": "bar",
         "horizontal": True,
-        "categories": [names[pk] for pk in owners],
+        "categories": [names[key] for key in keys],
         "series": [
             {
                 "name": _("Average days between proposal versions"),
                 "data": [
                     {
-                        "value": _number(result.by_owner[pk]),
-                        "url": _url("insights:projects", s, set="revised", owner=pk),
+                        "value": _number(values[key]),
+                        # An owner without a department has no team page to open.
+                        "url": (
+                            _url("insights:projects", s, set="revised", **{link: key})
+                            if key is not None
+                            else ""
+                        ),
                     }
-                    for pk in owners
+                    for key in keys
                 ],
             }
         ],
         "average": {"name": _("Average"), "value": _number(result.average)},
         "valueName": _("days"),
-        "height": 90 + len(owners) * ROW_HEIGHT,
+        "height": 90 + len(keys) * ROW_HEIGHT,
     }
 
 

@@ -106,6 +106,11 @@ def mean(values) -> Decimal | None:
     return (sum(present, Decimal(0)) / len(present)).quantize(ONE_PLACE, ROUND_HALF_UP)
 
 
+def days(seconds, count: int) -> Decimal | None:
+    """Average days of ``count`` gaps summing to ``seconds``, one decimal."""
+    return _days(seconds, count)
+
+
 def _days(seconds: float | None, count: int) -> Decimal | None:
     if not count or seconds is None:
         return None
@@ -825,6 +830,10 @@ class AdjustmentCycle:
     revisions: dict[int, int]
     names: dict[int, str]
     average: Decimal | None
+    #: Per owner: the summed seconds between versions, and their department (id, name),
+    #: for the per-team chart of a large slice.
+    seconds: dict[int, Decimal] = field(default_factory=dict)
+    departments: dict[int, tuple[int | None, str]] = field(default_factory=dict)
 
 
 def adjustment_cycle(s: Slice) -> AdjustmentCycle:
@@ -833,10 +842,15 @@ def adjustment_cycle(s: Slice) -> AdjustmentCycle:
     rows = (
         proposal_revisions(s)
         .order_by()
-        .values(owner=F("document__project__owner"), name=F("document__project__owner__name"))
+        .values(
+            owner=F("document__project__owner"),
+            name=F("document__project__owner__name"),
+            department=F("document__project__owner__department"),
+            department_name=F("document__project__owner__department__name"),
+        )
         .annotate(total=Sum("gap"), n=Count("pk"))
     )
-    by_owner, revisions, names = {}, {}, {}
+    by_owner, revisions, names, per_owner, departments = {}, {}, {}, {}, {}
     seconds, count = Decimal(0), 0
     for row in rows:
         if row["total"] is None:
@@ -845,10 +859,17 @@ def adjustment_cycle(s: Slice) -> AdjustmentCycle:
         by_owner[row["owner"]] = _days(total, row["n"])
         revisions[row["owner"]] = row["n"]
         names[row["owner"]] = row["name"]
+        per_owner[row["owner"]] = total
+        departments[row["owner"]] = (row["department"], row["department_name"] or "")
         seconds += total
         count += row["n"]
     return AdjustmentCycle(
-        by_owner=by_owner, revisions=revisions, names=names, average=_days(seconds, count)
+        by_owner=by_owner,
+        revisions=revisions,
+        names=names,
+        average=_days(seconds, count),
+        seconds=per_owner,
+        departments=departments,
     )
 
 

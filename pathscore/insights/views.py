@@ -117,7 +117,9 @@ def dashboard_context(s: Slice) -> dict:
             "types": charts.customer_types(s, selectors.active_by_customer_type(s), type_names),
             "project_cycle": charts.cycle_distribution(s, selectors.cycle_distribution(s)),
             "revisions": charts.revision_distribution(s, selectors.revision_distribution(s)),
-            "adjustment": charts.adjustment_cycle(s, selectors.adjustment_cycle(s)),
+            "adjustment": charts.adjustment_cycle(
+                s, selectors.adjustment_cycle(s), by_team=teams is not None
+            ),
         },
         "stalled": stalled,
         "stalled_total": stalled_total,

@@ -168,6 +168,11 @@ def test_a_large_slice_charts_teams_not_people(world, login, monkeypatch):
     for cell in (c for c in heat["data"] if c["value"][2]):
         listed = login(executive).get(cell["url"]).context["object_list"]
         assert len(listed) == cell["value"][2]
+    adjustment = chart(response, "adjustment")
+    assert adjustment["categories"] == [world.personas.sales_a.department.name]
+    assert adjustment["series"][0]["data"][0]["value"] == 3.5  # the owner's 3 and 4 days
+    bar = adjustment["series"][0]["data"][0]
+    assert login(executive).get(bar["url"]).context["object_list"]
     funnel = chart(response, "funnel")
     assert funnel["categories"][0] == zh("Average of the teams")
     assert set(funnel["categories"][1:]) <= {team.name for team in teams}
