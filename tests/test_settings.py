@@ -176,6 +176,14 @@ class TestEnvDatabaseUrl:
         assert config["PORT"] == 6543
         assert config["CONN_MAX_AGE"] == 60
         assert config["CONN_HEALTH_CHECKS"] is True
+        assert config["OPTIONS"]["options"] == "-c jit=off"
+
+    def test_postgresql_options_in_the_url_win(self, monkeypatch):
+        monkeypatch.setenv(
+            "PATHSCORE_X", "postgresql://db.internal/pathscore?options=-c%20jit%3Don"
+        )
+        config = env.env_database_url("PATHSCORE_X")
+        assert config["OPTIONS"]["options"] == "-c jit=on"
 
     def test_sqlite_file(self, monkeypatch, tmp_path):
         monkeypatch.setenv("PATHSCORE_X", f"sqlite:///{tmp_path}/x.sqlite3")
@@ -428,3 +436,16 @@ def test_production_with_key_and_hosts_switches_on_secure_settings(tmp_path):
         "ssl_redirect": True,
         "key_is_configured": True,
     }
+
+
+@pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="PostgreSQL only: SQLite has no JIT",
+)
+@pytest.mark.django_db
+def test_postgresql_sessions_run_without_jit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
