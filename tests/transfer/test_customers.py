@@ -169,3 +169,13 @@ def test_a_name_twice_in_the_file_is_an_error_on_the_later_row(personas, run_imp
     [(row, column, message)] = problems(batch)
     assert (row, column) == (5, "客户名称")
     assert message.startswith("Row 4 already has this")
+
+
+def test_the_templates_example_credit_code_is_a_valid_one():
+    """The instructions sheet shows an example people copy: it must pass the same check
+    as the import (18 characters with a correct check character)."""
+    from pathscore.crm.validators import validate_credit_code
+    from pathscore.transfer.pipelines import get_pipeline
+
+    column = next(c for c in get_pipeline("customers").columns if c.key == "credit_code")
+    validate_credit_code(column.example)

@@ -60,7 +60,7 @@ COLUMNS = (
         "Credit code",
         aliases=("Unified social credit code",),
         width=24,
-        example="91320500MA1MXXXXXX",
+        example="91320500MA1MB4T2XT",
         help=gettext_lazy(
             "18 characters, as printed on the business licence. Identifies the customer: "
             "importing the same code again updates the customer."
