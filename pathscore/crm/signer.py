@@ -19,9 +19,13 @@ from pathscore.crm.models import ContractMilestone, Project
 
 def expected_signer():
     """The signer computed from the raw rows, as an expression over ``Project``."""
-    recorder = ContractMilestone.objects.filter(
-        project=OuterRef("pk"), kind=MilestoneKind.SIGNED
-    ).values("recorded_by")[:1]
+    # The first "signed" milestone by id, as ``signer_of`` reads it: the stored value and
+    # the check must pick the same row should a project ever hold two.
+    recorder = (
+        ContractMilestone.objects.filter(project=OuterRef("pk"), kind=MilestoneKind.SIGNED)
+        .order_by("pk")
+        .values("recorded_by")[:1]
+    )
     return Coalesce(Subquery(recorder), F("owner"), output_field=IntegerField())
 
 
@@ -29,6 +33,7 @@ def signer_of(project: Project) -> int:
     """The signer's id for one project (one query)."""
     recorder = (
         ContractMilestone.objects.filter(project=project, kind=MilestoneKind.SIGNED)
+        .order_by("pk")
         .values_list("recorded_by", flat=True)
         .first()
     )
