@@ -1,10 +1,40 @@
 """Form helpers shared by every app."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 _SELECTS = (forms.Select, forms.SelectMultiple)
 _CHECKS = (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)
+
+
+class QuickSelect(forms.Select):
+    """A single ``<select>`` written in Python rather than through one template per option.
+
+    Django renders each option through its own template: an executive's filter of a
+    thousand salespeople cost the dashboard about 200 ms of CPU for one menu. The HTML is
+    the same as Django's (escaped labels, ``selected``, the widget's attributes); option
+    groups fall back to Django's templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        choices = list(self.choices)
+        if any(isinstance(label, (list, tuple)) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        rows = []
+        for option_value, label in choices:
+            option = "" if option_value is None else str(option_value)
+            selected = ""
+            if option in chosen:
+                selected = mark_safe(" selected")  # nosec B308 B703
+                chosen = set()  # as Django: one option selected, the first that matches
+            rows.append((option, selected, label))
+        options = format_html_join("", '<option value="{}"{}>{}</option>', rows)
+        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 def style_form(form):
@@ -15,6 +45,10 @@ def style_form(form):
             css = "form-check-input"
         elif isinstance(widget, _SELECTS):
             css = "form-select"
+            if type(widget) is forms.Select:
+                # The same widget, written faster (see QuickSelect): a subclass that only
+                # overrides render, so switching the instance's class keeps its state.
+                widget.__class__ = QuickSelect
         else:
             css = "form-control"
         if name == "q":
