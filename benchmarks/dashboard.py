@@ -72,6 +72,13 @@ def stored_scores_ready() -> dict:
     return {"live_scores": rows, "live_refresh_s": round(time.perf_counter() - started, 1)}
 
 
+def viewer_sees_company(viewer) -> bool:
+    """Whether the dashboard stores this viewer's figures (``insights.figures``)."""
+    from pathscore.core.scoping import scope_for
+
+    return scope_for(viewer).sees_all_records
+
+
 def dashboard_rows(cast, options) -> list[Row]:
     rows = []
     refreshed = stored_scores_ready()
@@ -102,7 +109,19 @@ def dashboard_rows(cast, options) -> list[Row]:
                 _get(client, url)
             timing = timed(lambda url=url, client=client: _get(client, url), options.runs)
             details[label] = {**timing.as_dict(), "queries": queries.count}
+            if viewer_sees_company(viewer):
+                # The timed runs read the stored figures, as the page does between the
+                # job's runs; computing them (the job, or "update now") is timed apart.
+                fresh = f"{url}&refresh=1"
+                computing = timed(lambda u=fresh, c=client: _get(c, u), options.slow_runs, warmup=0)
+                details[label]["compute_p50_ms"] = computing.as_dict()["p50_ms"]
         p95 = details["month"]["p95_ms"]
+        note = f"this month; quarter p95 {details['quarter']['p95_ms']:.1f} ms"
+        if "compute_p50_ms" in details["month"]:
+            note += (
+                f"; stored figures (computing them: {details['month']['compute_p50_ms']:.0f} / "
+                f"{details['quarter']['compute_p50_ms']:.0f} ms)"
+            )
         rows.append(
             Row(
                 key=key,
@@ -112,7 +131,7 @@ def dashboard_rows(cast, options) -> list[Row]:
                 unit="ms",
                 passed=at_most(p95, limit),
                 details=details,
-                note=f"this month; quarter p95 {details['quarter']['p95_ms']:.1f} ms",
+                note=note,
             )
         )
     return rows

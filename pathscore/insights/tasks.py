@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from pathscore.insights import figures
 from pathscore.insights.rollups import rollup_rebuild
 from pathscore.insights.services import alerts_detect, look_again_remind
 
@@ -27,3 +28,10 @@ def rebuild_rollups():
     """Nightly: recompute every rollup row from the raw rows; idempotent, and it repairs
     any drift left by a write that bypassed the services."""
     return rollup_rebuild()
+
+
+@db_periodic_task(crontab(minute=f"*/{figures.REFRESH_MINUTES}"))
+def refresh_dashboard_figures():
+    """Every ten minutes: the company-wide dashboard figures of every slice read in the
+    last day. Idempotent (one row per slice and day, rewritten)."""
+    return figures.figures_refresh()

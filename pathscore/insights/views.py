@@ -28,7 +28,7 @@ from pathscore.core.scoping import scope_for
 from pathscore.core.views import PermissionRequiredMixin, ScopedListView
 from pathscore.crm.choices import ProjectStatus
 from pathscore.crm.models import FollowUp, Project
-from pathscore.insights import charts, selectors
+from pathscore.insights import charts, figures, selectors
 from pathscore.insights.access import is_salesperson_only, may_see_dashboard
 from pathscore.insights.filters import DashboardFilterForm, Slice
 from pathscore.insights.tables import FollowUpDrillTable, NodeDrillTable, ProjectDrillTable
@@ -79,14 +79,15 @@ PER_PERSON_LIMIT = 40
 RANKING_TOP, RANKING_BOTTOM = 20, 10
 
 
-def dashboard_context(s: Slice) -> dict:
-    """Everything the dashboard shows, in a fixed number of queries."""
+def dashboard_context(s: Slice, query: str = "", refresh: bool = False) -> dict:
+    """Everything the dashboard shows, in a fixed number of queries. ``query`` is the
+    page's own query string (the key under which a company-wide view's figures are
+    stored, see ``insights.figures``); ``refresh`` computes those figures again now."""
     people = list(selectors.salespeople(s))
     people_ids = [person.pk for person in people]
     teams = charts.teams_of(people) if len(people) > PER_PERSON_LIMIT else None
     type_names = selectors.customer_type_names()
-    kpis = selectors.kpis(s)
-    stalled, stalled_total = selectors.stalled_rows(s)
+    f = figures.for_dashboard(s, people_ids, query=query, refresh=refresh)
     ranking = selectors.ranking(s, people)
     if ranking.stale:
         # Computing a thousand scores here would take the page as long as closing the
@@ -97,7 +98,9 @@ def dashboard_context(s: Slice) -> dict:
         shown = shown[:RANKING_TOP] + shown[-RANKING_BOTTOM:]
     before = s.previous
     return {
-        "kpis": kpis,
+        "kpis": f.kpis,
+        "figures_at": f.computed_at,
+        "figures_refresh_minutes": figures.REFRESH_MINUTES,
         "before": before,
         "links": {
             "active": f"{_url('insights:projects')}?{s.query(set='active')}",
@@ -108,21 +111,17 @@ def dashboard_context(s: Slice) -> dict:
             "stalled": _url("process:stalled-projects"),
         },
         "charts": {
-            "nodes": charts.projects_by_node(s, selectors.projects_by_node(s), type_names),
-            "cycle": charts.followup_cycle(s, selectors.followup_cycle_by_week(s)),
-            "funnel": charts.funnel(s, selectors.funnel(s, people_ids), people, teams),
-            "heatmap": charts.heatmap(
-                s, selectors.followups_by_author_week(s, people_ids), people, teams
-            ),
-            "types": charts.customer_types(s, selectors.active_by_customer_type(s), type_names),
-            "project_cycle": charts.cycle_distribution(s, selectors.cycle_distribution(s)),
-            "revisions": charts.revision_distribution(s, selectors.revision_distribution(s)),
-            "adjustment": charts.adjustment_cycle(
-                s, selectors.adjustment_cycle(s), by_team=teams is not None
-            ),
+            "nodes": charts.projects_by_node(s, f.nodes, type_names),
+            "cycle": charts.followup_cycle(s, f.cycle),
+            "funnel": charts.funnel(s, f.funnel, people, teams),
+            "heatmap": charts.heatmap(s, f.heatmap, people, teams),
+            "types": charts.customer_types(s, f.types, type_names),
+            "project_cycle": charts.cycle_distribution(s, f.project_cycle),
+            "revisions": charts.revision_distribution(s, f.revisions),
+            "adjustment": charts.adjustment_cycle(s, f.adjustment, by_team=teams is not None),
         },
-        "stalled": stalled,
-        "stalled_total": stalled_total,
+        "stalled": figures.stalled_rows(s, f),
+        "stalled_total": f.stalled_total,
         "period": ranking.period,
         "ranking": ranking,
         "ranked": [{"row": row, "sparkline": charts.sparkline(row.history)} for row in shown],
@@ -146,7 +145,14 @@ class DashboardView(DashboardAccessMixin, View):
         context = {"form": style_form(form), "title": _("Team dashboard")}
         if form.is_valid():
             s = form.to_slice()
-            context.update(dashboard_context(s), slice=s, described=_describe(s))
+            query = figures.request_query(request.GET)
+            refresh = request.GET.get("refresh") == "1"
+            context.update(
+                dashboard_context(s, query=query, refresh=refresh),
+                slice=s,
+                described=_describe(s),
+                refresh_url=f"?{query}&refresh=1" if query else "?refresh=1",
+            )
         else:
             context["problems"] = form.problems()
         return render(request, self.template_name, context)

@@ -54,6 +54,10 @@ EXEMPT: dict[str, str] = {
         "written by the detection job at every run (measured, detected_at); a person's "
         "resolution carries who and when, and interventions keep their own history"
     ),
+    "insights.FiguresSnapshot": (
+        "derived: the company dashboard's figures, rewritten from the raw rows every ten "
+        "minutes; the records behind them keep their own history"
+    ),
     "scoring.LiveScore": (
         "derived: the periodic job rewrites every row from the engine; the records behind a "
         "score keep their own history"
