@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.crm import factories
 from tests.e2e.helpers import sign_in
 from tests.insights.conftest import build_world
 
@@ -64,6 +65,15 @@ def test_executive_sees_the_company_and_bad_dates_are_refused(page, world):
     page.goto("/insights/")
     expect(page.locator("#chart-heatmap svg")).to_be_visible()
     expect(page.get_by_test_id("kpi-active-value")).to_have_text("3")
+    # The company-wide figures are stored: they say when they were computed, and a project
+    # opened since shows once they are updated.
+    expect(page.get_by_test_id("figures-at")).to_contain_text("全公司数据截至")
+    sales_b = world.personas.sales_b
+    factories.project(sales_b, factories.customer(sales_b, name="邯郸钢厂"), name="邯郸变电站")
+    page.reload()
+    expect(page.get_by_test_id("kpi-active-value")).to_have_text("3")
+    page.get_by_test_id("figures-refresh").click()
+    expect(page.get_by_test_id("kpi-active-value")).to_have_text("4")
     page.goto("/insights/?period=range&start=2026-05-10&end=2026-05-01")
     expect(page.get_by_test_id("filter-problems")).to_be_visible()
     expect(page.get_by_test_id("kpis")).to_have_count(0)
