@@ -355,12 +355,17 @@ def sparkline(history: list[tuple[str, Decimal]], width: int = 96, height: int =
         return {}
     values = [float(total) for _name, total in history]
     step = width / max(len(values) - 1, 1)
-    points = " ".join(
-        f"{round(i * step, 1)},{round(height - 2 - value / 100 * (height - 4), 1)}"
+    coordinates = [
+        (round(i * step, 1), round(height - 2 - value / 100 * (height - 4), 1))
         for i, value in enumerate(values)
-    )
+    ]
+    points = " ".join(f"{x},{y}" for x, y in coordinates)
+    # The latest total as a dot: with one closed period the line alone would draw nothing.
+    last_x, last_y = coordinates[-1]
     return {
         "points": points,
+        "last_x": min(max(last_x, 2), width - 2),
+        "last_y": last_y,
         "width": width,
         "height": height,
         "title": " · ".join(f"{name}: {total}" for name, total in history),

@@ -179,6 +179,9 @@ def salespeople_for(viewer):
         User.objects.visible_to(viewer)
         .filter(role_grants__role=Role.SALESPERSON)
         .order_by("-is_active", "name", "pk")
+        # A menu of names (a thousand for an executive): only what the menu and a chosen
+        # person's filter read (the id and the name), half the cost of whole users.
+        .only("pk", "name", "username", "is_active")
     )
 
 
