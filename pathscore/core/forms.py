@@ -20,7 +20,8 @@ class QuickSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = {str(v) for v in self.format_value(value)}
-        choices = list(self.choices)
+        # Not list(): it asks a model field's choices for their length first, a COUNT query.
+        choices = [choice for choice in self.choices]  # noqa: C416
         if any(isinstance(label, (list, tuple)) for _value, label in choices):
             return super().render(name, value, attrs, renderer)
         final = self.build_attrs(self.attrs, attrs)

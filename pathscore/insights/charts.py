@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from pathscore.insights import selectors
 from pathscore.insights.filters import Slice
+from pathscore.org.models import Department
 
 #: Okabe–Ito: distinguishable with every common colour-vision deficiency. Yellow is last
 #: because it is faint on white.
@@ -196,6 +197,38 @@ def teams_of(people) -> list[tuple]:
     return list(teams.values())
 
 
+#: Above this many teams a per-team chart groups them into the departments above them (a
+#: hundred teams' bars made a chart several screens tall).
+MOST_GROUPS = 30
+
+
+def _parent_id(department) -> int | None:
+    ids = [part for part in department.path.split("/") if part]
+    return int(ids[-2]) if len(ids) > 1 else None
+
+
+def groups_of(people, at_most: int = MOST_GROUPS) -> list[tuple]:
+    """The rows of the per-team charts: ``teams_of``, and while there are more than
+    ``at_most``, the deepest groups merged into their parent department (a region), level
+    by level; never into a single row. One query when grouping is needed, none otherwise."""
+    groups = teams_of(people)
+    if len(groups) <= at_most:
+        return groups
+    departments = {department.pk: department for department in Department.objects.all()}
+    while len(groups) > at_most:
+        deepest = max(department.path.count("/") for department, _members in groups)
+        merged: dict[int, tuple] = {}
+        for department, members in groups:
+            parent = departments.get(_parent_id(department))
+            if department.path.count("/") == deepest and parent is not None:
+                department = parent
+            merged.setdefault(department.pk, (department, []))[1].extend(members)
+        if len(merged) < 2 or len(merged) == len(groups):
+            break  # one row says nothing, and no level is left to climb
+        groups = list(merged.values())
+    return groups
+
+
 def heatmap(s: Slice, counts: dict, people, teams=None) -> dict | None:
     """Follow-ups per salesperson per week — or, given ``teams``, per team per week."""
     if not counts or not people:
@@ -304,16 +337,21 @@ def revision_distribution(s: Slice, counts: dict[int, int]) -> dict | None:
     }
 
 
-def adjustment_cycle(s: Slice, result, by_team: bool = False) -> dict | None:
-    """Average days between proposal versions by project owner — or, ``by_team``, by the
-    owner's department (its summed gaps over its revisions)."""
+def adjustment_cycle(s: Slice, result, teams=None) -> dict | None:
+    """Average days between proposal versions by project owner — or, given ``teams`` (see
+    ``groups_of``), by the owner's team or group of teams (its summed gaps over its
+    revisions; an owner in none of them, who left say, by their own department)."""
     if not result.by_owner:
         return None
-    if by_team:
+    if teams is not None:
         seconds: dict = {}
         counts: dict = {}
         names: dict = {}
-        for pk, (department, name) in result.departments.items():
+        group_of = {
+            pk: (department.pk, department.name) for department, members in teams for pk in members
+        }
+        for pk, own in result.departments.items():
+            department, name = group_of.get(pk, own)
             seconds[department] = seconds.get(department, 0) + result.seconds[pk]
             counts[department] = counts.get(department, 0) + result.revisions[pk]
             names[department] = name

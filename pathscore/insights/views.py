@@ -85,7 +85,7 @@ def dashboard_context(s: Slice, query: str = "", refresh: bool = False) -> dict:
     stored, see ``insights.figures``); ``refresh`` computes those figures again now."""
     people = list(selectors.salespeople(s))
     people_ids = [person.pk for person in people]
-    teams = charts.teams_of(people) if len(people) > PER_PERSON_LIMIT else None
+    teams = charts.groups_of(people) if len(people) > PER_PERSON_LIMIT else None
     type_names = selectors.customer_type_names()
     f = figures.for_dashboard(s, people_ids, query=query, refresh=refresh)
     ranking = selectors.ranking(s, people)
@@ -118,7 +118,7 @@ def dashboard_context(s: Slice, query: str = "", refresh: bool = False) -> dict:
             "types": charts.customer_types(s, f.types, type_names),
             "project_cycle": charts.cycle_distribution(s, f.project_cycle),
             "revisions": charts.revision_distribution(s, f.revisions),
-            "adjustment": charts.adjustment_cycle(s, f.adjustment, by_team=teams is not None),
+            "adjustment": charts.adjustment_cycle(s, f.adjustment, teams),
         },
         "stalled": figures.stalled_rows(s, f),
         "stalled_total": f.stalled_total,
