@@ -57,7 +57,7 @@ from pathscore.org.models import RoleGrant
 from pathscore.process.choices import NodeState
 from pathscore.process.models import HandoffTask, NodeDefinition, NodeInstance
 from pathscore.scoring.choices import Dimension, Direction
-from pathscore.scoring.indicators import Indicator, register
+from pathscore.scoring.indicators import Indicator, read_once, register
 from pathscore.scoring.models import Attendance, CustomerRating, QualityRating
 
 HIGHER, LOWER = Direction.HIGHER.value, Direction.LOWER.value
@@ -137,7 +137,34 @@ def _followups(start, end):
 
 
 def followup_count(person_ids, start, end, params):
-    return _as_decimal(_counts(_followups(start, end), "author", person_ids))
+    figures = _followup_figures(person_ids, start, end)
+    return {pk: Decimal(figures[pk][0]) if pk in figures else Decimal(0) for pk in person_ids}
+
+
+def _followup_figures(person_ids, start, end) -> dict[int, tuple[int, int, int]]:
+    """Per author: their follow-ups in the period, the joint ones (cross-team
+    interactions) and the unplanned ones (initiative) — one pass over the period's
+    follow-ups, read once per evaluation for the three indicators that count them. The
+    joint and unplanned conditions are those of ``_joint_followups`` and
+    ``_unplanned_followups``, which list the same rows as evidence."""
+    ids = sorted(set(person_ids))
+
+    def read():
+        rows = (
+            _with_planned(_followups(start, end).filter(author__in=ids), start, end)
+            .annotate(joint=_is_joint())
+            .order_by()
+            .values("author")
+            .annotate(
+                n=Count("pk"),
+                joint_n=Count("pk", filter=Q(joint=True)),
+                unplanned_n=Count("pk", filter=Q(was_planned=False)),
+            )
+            .values_list("author", "n", "joint_n", "unplanned_n")
+        )
+        return {author: (n, joint, unplanned) for author, n, joint, unplanned in rows}
+
+    return read_once(("followups", tuple(ids), start, end), read)
 
 
 def followup_count_evidence(person, start, end, params):
@@ -366,12 +393,18 @@ def feedback_relay_time_evidence(person, start, end, params):
     )
 
 
-def _joint_followups(start, end):
+def _is_joint() -> Exists:
+    """Someone from technical support took part in the follow-up."""
     # Exists rather than a join: no duplicate rows to remove, so no DISTINCT to sort.
-    joined = FollowUp.participants.through.objects.filter(
-        followup=OuterRef("pk"), user__in=_technical_people()
+    return Exists(
+        FollowUp.participants.through.objects.filter(
+            followup=OuterRef("pk"), user__in=_technical_people()
+        )
     )
-    return _followups(start, end).filter(Exists(joined))
+
+
+def _joint_followups(start, end):
+    return _followups(start, end).filter(_is_joint())
 
 
 def _created_tasks(start, end):
@@ -379,7 +412,8 @@ def _created_tasks(start, end):
 
 
 def cross_team_interactions(person_ids, start, end, params):
-    joint = _counts(_joint_followups(start, end), "author", person_ids)
+    figures = _followup_figures(person_ids, start, end)
+    joint = {pk: found[1] for pk, found in figures.items()}
     tasks = _counts(_created_tasks(start, end), "created_by", person_ids)
     return {pk: Decimal(joint.get(pk, 0) + tasks.get(pk, 0)) for pk in person_ids}
 
@@ -529,9 +563,10 @@ def training_participation_rate_evidence(person, start, end, params):
     )
 
 
-def _unplanned_followups(start, end):
-    """Follow-ups that did not carry out a next action the same author had planned on the
-    same project for a day within ±3 days of the follow-up's (local) day."""
+def _with_planned(followups, start, end):
+    """``followups`` annotated with ``was_planned``: the follow-up carried out a next
+    action the same author had planned on the same project for a day within ±3 days of
+    the follow-up's (local) day."""
     days = PLANNED_WINDOW_DAYS
     planned = FollowUp.objects.filter(
         author=OuterRef("author"),
@@ -540,15 +575,16 @@ def _unplanned_followups(start, end):
         next_action_date__gte=OuterRef("window_from"),
         next_action_date__lte=OuterRef("window_to"),
     ).exclude(next_action="")
-    return (
-        _followups(start, end)
-        .annotate(
-            window_from=local_date("occurred_at", start, end, shift_days=-days),
-            window_to=local_date("occurred_at", start, end, shift_days=days),
-        )
-        .annotate(was_planned=Exists(planned))
-        .filter(was_planned=False)
-    )
+    return followups.annotate(
+        window_from=local_date("occurred_at", start, end, shift_days=-days),
+        window_to=local_date("occurred_at", start, end, shift_days=days),
+    ).annotate(was_planned=Exists(planned))
+
+
+def _unplanned_followups(start, end):
+    """Follow-ups that did not carry out a next action the same author had planned on the
+    same project for a day within ±3 days of the follow-up's (local) day."""
+    return _with_planned(_followups(start, end), start, end).filter(was_planned=False)
 
 
 def _handled_needs(start, end):
@@ -556,7 +592,8 @@ def _handled_needs(start, end):
 
 
 def initiative(person_ids, start, end, params):
-    unplanned = _counts(_unplanned_followups(start, end), "author", person_ids)
+    figures = _followup_figures(person_ids, start, end)
+    unplanned = {pk: found[2] for pk, found in figures.items()}
     needs = _counts(_handled_needs(start, end), "handled_by", person_ids)
     return {pk: Decimal(unplanned.get(pk, 0) + needs.get(pk, 0)) for pk in person_ids}
 
@@ -588,14 +625,20 @@ def _signed_projects(start, end):
     )
 
 
-def _signed_by_person(person_ids, start, end):
-    return (
-        _signed_projects(start, end)
-        .filter(signed_by__in=person_ids)
-        .order_by()
-        .values("signed_by")
-        .annotate(n=Count("pk"), amount=Sum("signed_amount"))
-    )
+def _signed_by_person(person_ids, start, end) -> list[dict]:
+    """Per signer: contracts and amount — read once per evaluation for both indicators."""
+    ids = sorted(set(person_ids))
+
+    def read():
+        return list(
+            _signed_projects(start, end)
+            .filter(signed_by__in=ids)
+            .order_by()
+            .values("signed_by")
+            .annotate(n=Count("pk"), amount=Sum("signed_amount"))
+        )
+
+    return read_once(("signed", tuple(ids), start, end), read)
 
 
 def contracts_signed(person_ids, start, end, params):
