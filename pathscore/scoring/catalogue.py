@@ -137,8 +137,25 @@ def _followups(start, end):
 
 
 def followup_count(person_ids, start, end, params):
+    if not _one_pass(person_ids):
+        return _as_decimal(_counts(_followups(start, end), "author", person_ids))
     figures = _followup_figures(person_ids, start, end)
     return {pk: Decimal(figures[pk][0]) if pk in figures else Decimal(0) for pk in person_ids}
+
+
+#: Up to this many people (a team, a department), the follow-up indicators share one pass.
+ONE_PASS_UP_TO = 200
+
+
+def _one_pass(person_ids) -> bool:
+    """Whether the three follow-up indicators read the period's follow-ups in one pass.
+
+    For a team's few thousand follow-ups one pass with both probes per row beats three
+    reads. For the whole company the separate reads win on PostgreSQL: it runs an
+    ``EXISTS`` in the WHERE clause as a hash semi- or anti-join, but one inside an
+    aggregate's FILTER as a probe per row (at L, 5.5–6.8 s against 4.8–5.6 s in all).
+    """
+    return len(person_ids) <= ONE_PASS_UP_TO
 
 
 def _followup_figures(person_ids, start, end) -> dict[int, tuple[int, int, int]]:
@@ -412,8 +429,11 @@ def _created_tasks(start, end):
 
 
 def cross_team_interactions(person_ids, start, end, params):
-    figures = _followup_figures(person_ids, start, end)
-    joint = {pk: found[1] for pk, found in figures.items()}
+    if _one_pass(person_ids):
+        figures = _followup_figures(person_ids, start, end)
+        joint = {pk: found[1] for pk, found in figures.items()}
+    else:
+        joint = _counts(_joint_followups(start, end), "author", person_ids)
     tasks = _counts(_created_tasks(start, end), "created_by", person_ids)
     return {pk: Decimal(joint.get(pk, 0) + tasks.get(pk, 0)) for pk in person_ids}
 
@@ -592,8 +612,11 @@ def _handled_needs(start, end):
 
 
 def initiative(person_ids, start, end, params):
-    figures = _followup_figures(person_ids, start, end)
-    unplanned = {pk: found[2] for pk, found in figures.items()}
+    if _one_pass(person_ids):
+        figures = _followup_figures(person_ids, start, end)
+        unplanned = {pk: found[2] for pk, found in figures.items()}
+    else:
+        unplanned = _counts(_unplanned_followups(start, end), "author", person_ids)
     needs = _counts(_handled_needs(start, end), "handled_by", person_ids)
     return {pk: Decimal(unplanned.get(pk, 0) + needs.get(pk, 0)) for pk in person_ids}
 
