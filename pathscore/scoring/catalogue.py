@@ -692,6 +692,23 @@ def _approved_in(start, end):
     )
 
 
+def _approved_by_position(person_ids, start, end) -> list[tuple]:
+    """``(submitter, order, template version, nodes, score sum)`` of the nodes approved in
+    the period — read once per evaluation for the pipeline and the node score total."""
+    ids = sorted(set(person_ids))
+
+    def read():
+        return list(
+            _approved_in(start, end)
+            .filter(submitted_by__in=ids)
+            .order_by()
+            .values_list("submitted_by", "order", "definition__version")
+            .annotate(n=Count("pk"), score=Sum("score"))
+        )
+
+    return read_once(("approved", tuple(ids), start, end), read)
+
+
 def pipeline_advanced(person_ids, start, end, params):
     """Σ order / (nodes of the template version) over the nodes approved in the period."""
     # The few template versions' node counts are read once, not as a subquery per node.
@@ -701,16 +718,9 @@ def pipeline_advanced(person_ids, start, end, params):
         .annotate(n=Count("pk"))
         .values_list("version", "n")
     )
-    rows = (
-        _approved_in(start, end)
-        .filter(submitted_by__in=person_ids)
-        .order_by()
-        .values_list("submitted_by", "order", "definition__version")
-        .annotate(n=Count("pk"))
-    )
     # Nodes of one person, position and version count are summed before dividing.
     counted = defaultdict(int)
-    for person, order, version, n in rows:
+    for person, order, version, n, _score in _approved_by_position(person_ids, start, end):
         counted[person, order, node_totals.get(version)] += n
     totals = defaultdict(Decimal)
     for (person, order, of), n in counted.items():
@@ -729,14 +739,12 @@ def approved_nodes_evidence(person, start, end, params):
 
 
 def node_score_total(person_ids, start, end, params):
-    rows = (
-        _approved_in(start, end)
-        .filter(submitted_by__in=person_ids)
-        .order_by()
-        .values("submitted_by")
-        .annotate(total=Sum("score"))
-    )
-    return {row["submitted_by"]: _q2(row["total"] or 0) for row in rows}
+    totals = {}
+    for person, _order, _version, _n, score in _approved_by_position(person_ids, start, end):
+        # Each group's sum is exact (a Decimal with the field's two places), so adding
+        # them here gives the person's sum.
+        totals[person] = totals.get(person, Decimal(0)) + (score or 0)
+    return {pk: _q2(total) for pk, total in totals.items()}
 
 
 # --- The catalogue -------------------------------------------------------------------------

@@ -263,7 +263,7 @@ def _compute_values(
                 % {"code": code},
                 code="unknown_indicator",
             ) from None
-    # Indicators reading the same rows (follow-ups, signed contracts) share one query.
+    # Indicators reading the same rows (follow-ups, contracts, approved nodes) share a query.
     with indicators.shared_reads():
         for (code, key), (params, ids) in needed.items():
             values[(code, key)] = indicators.compute(code, sorted(ids), start, end, params)
