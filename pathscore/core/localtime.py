@@ -13,6 +13,7 @@ conversion is native already) uses Django's exact functions.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.db import connection
 from django.db.models import (
@@ -37,7 +38,13 @@ def fixed_offset_minutes(start: dt.date, end: dt.date) -> int | None:
     (one day of margin each side), else None."""
     if (end - start).days > MAX_CHECKED_DAYS:
         return None
-    zone = timezone.get_current_timezone()
+    return _fixed_offset(timezone.get_current_timezone(), start, end)
+
+
+# Checking a quarter day by day costs about a millisecond, and a live score asks twice for
+# the same zone and days: the answer depends on nothing else, so it is remembered.
+@functools.lru_cache(maxsize=256)
+def _fixed_offset(zone: dt.tzinfo, start: dt.date, end: dt.date) -> int | None:
     offsets = set()
     day = start - dt.timedelta(days=1)
     while day <= end + dt.timedelta(days=1):

@@ -57,7 +57,7 @@ from pathscore.org.models import RoleGrant
 from pathscore.process.choices import NodeState
 from pathscore.process.models import HandoffTask, NodeDefinition, NodeInstance
 from pathscore.scoring.choices import Dimension, Direction
-from pathscore.scoring.indicators import Indicator, register
+from pathscore.scoring.indicators import Indicator, read_once, register
 from pathscore.scoring.models import Attendance, CustomerRating, QualityRating
 
 HIGHER, LOWER = Direction.HIGHER.value, Direction.LOWER.value
@@ -137,7 +137,51 @@ def _followups(start, end):
 
 
 def followup_count(person_ids, start, end, params):
-    return _as_decimal(_counts(_followups(start, end), "author", person_ids))
+    if not _one_pass(person_ids):
+        return _as_decimal(_counts(_followups(start, end), "author", person_ids))
+    figures = _followup_figures(person_ids, start, end)
+    return {pk: Decimal(figures[pk][0]) if pk in figures else Decimal(0) for pk in person_ids}
+
+
+#: Up to this many people (a team, a department), the follow-up indicators share one pass.
+ONE_PASS_UP_TO = 200
+
+
+def _one_pass(person_ids) -> bool:
+    """Whether the three follow-up indicators read the period's follow-ups in one pass.
+
+    For a team's few thousand follow-ups one pass with both probes per row beats three
+    reads. For the whole company the separate reads win on PostgreSQL: it runs an
+    ``EXISTS`` in the WHERE clause as a hash semi- or anti-join, but one inside an
+    aggregate's FILTER as a probe per row (at L, 5.5–6.8 s against 4.8–5.6 s in all).
+    """
+    return len(person_ids) <= ONE_PASS_UP_TO
+
+
+def _followup_figures(person_ids, start, end) -> dict[int, tuple[int, int, int]]:
+    """Per author: their follow-ups in the period, the joint ones (cross-team
+    interactions) and the unplanned ones (initiative) — one pass over the period's
+    follow-ups, read once per evaluation for the three indicators that count them. The
+    joint and unplanned conditions are those of ``_joint_followups`` and
+    ``_unplanned_followups``, which list the same rows as evidence."""
+    ids = sorted(set(person_ids))
+
+    def read():
+        rows = (
+            _with_planned(_followups(start, end).filter(author__in=ids), start, end)
+            .annotate(joint=_is_joint())
+            .order_by()
+            .values("author")
+            .annotate(
+                n=Count("pk"),
+                joint_n=Count("pk", filter=Q(joint=True)),
+                unplanned_n=Count("pk", filter=Q(was_planned=False)),
+            )
+            .values_list("author", "n", "joint_n", "unplanned_n")
+        )
+        return {author: (n, joint, unplanned) for author, n, joint, unplanned in rows}
+
+    return read_once(("followups", tuple(ids), start, end), read)
 
 
 def followup_count_evidence(person, start, end, params):
@@ -366,12 +410,18 @@ def feedback_relay_time_evidence(person, start, end, params):
     )
 
 
-def _joint_followups(start, end):
+def _is_joint() -> Exists:
+    """Someone from technical support took part in the follow-up."""
     # Exists rather than a join: no duplicate rows to remove, so no DISTINCT to sort.
-    joined = FollowUp.participants.through.objects.filter(
-        followup=OuterRef("pk"), user__in=_technical_people()
+    return Exists(
+        FollowUp.participants.through.objects.filter(
+            followup=OuterRef("pk"), user__in=_technical_people()
+        )
     )
-    return _followups(start, end).filter(Exists(joined))
+
+
+def _joint_followups(start, end):
+    return _followups(start, end).filter(_is_joint())
 
 
 def _created_tasks(start, end):
@@ -379,7 +429,11 @@ def _created_tasks(start, end):
 
 
 def cross_team_interactions(person_ids, start, end, params):
-    joint = _counts(_joint_followups(start, end), "author", person_ids)
+    if _one_pass(person_ids):
+        figures = _followup_figures(person_ids, start, end)
+        joint = {pk: found[1] for pk, found in figures.items()}
+    else:
+        joint = _counts(_joint_followups(start, end), "author", person_ids)
     tasks = _counts(_created_tasks(start, end), "created_by", person_ids)
     return {pk: Decimal(joint.get(pk, 0) + tasks.get(pk, 0)) for pk in person_ids}
 
@@ -529,9 +583,10 @@ def training_participation_rate_evidence(person, start, end, params):
     )
 
 
-def _unplanned_followups(start, end):
-    """Follow-ups that did not carry out a next action the same author had planned on the
-    same project for a day within ±3 days of the follow-up's (local) day."""
+def _with_planned(followups, start, end):
+    """``followups`` annotated with ``was_planned``: the follow-up carried out a next
+    action the same author had planned on the same project for a day within ±3 days of
+    the follow-up's (local) day."""
     days = PLANNED_WINDOW_DAYS
     planned = FollowUp.objects.filter(
         author=OuterRef("author"),
@@ -540,15 +595,16 @@ def _unplanned_followups(start, end):
         next_action_date__gte=OuterRef("window_from"),
         next_action_date__lte=OuterRef("window_to"),
     ).exclude(next_action="")
-    return (
-        _followups(start, end)
-        .annotate(
-            window_from=local_date("occurred_at", start, end, shift_days=-days),
-            window_to=local_date("occurred_at", start, end, shift_days=days),
-        )
-        .annotate(was_planned=Exists(planned))
-        .filter(was_planned=False)
-    )
+    return followups.annotate(
+        window_from=local_date("occurred_at", start, end, shift_days=-days),
+        window_to=local_date("occurred_at", start, end, shift_days=days),
+    ).annotate(was_planned=Exists(planned))
+
+
+def _unplanned_followups(start, end):
+    """Follow-ups that did not carry out a next action the same author had planned on the
+    same project for a day within ±3 days of the follow-up's (local) day."""
+    return _with_planned(_followups(start, end), start, end).filter(was_planned=False)
 
 
 def _handled_needs(start, end):
@@ -556,7 +612,11 @@ def _handled_needs(start, end):
 
 
 def initiative(person_ids, start, end, params):
-    unplanned = _counts(_unplanned_followups(start, end), "author", person_ids)
+    if _one_pass(person_ids):
+        figures = _followup_figures(person_ids, start, end)
+        unplanned = {pk: found[2] for pk, found in figures.items()}
+    else:
+        unplanned = _counts(_unplanned_followups(start, end), "author", person_ids)
     needs = _counts(_handled_needs(start, end), "handled_by", person_ids)
     return {pk: Decimal(unplanned.get(pk, 0) + needs.get(pk, 0)) for pk in person_ids}
 
@@ -588,14 +648,20 @@ def _signed_projects(start, end):
     )
 
 
-def _signed_by_person(person_ids, start, end):
-    return (
-        _signed_projects(start, end)
-        .filter(signed_by__in=person_ids)
-        .order_by()
-        .values("signed_by")
-        .annotate(n=Count("pk"), amount=Sum("signed_amount"))
-    )
+def _signed_by_person(person_ids, start, end) -> list[dict]:
+    """Per signer: contracts and amount — read once per evaluation for both indicators."""
+    ids = sorted(set(person_ids))
+
+    def read():
+        return list(
+            _signed_projects(start, end)
+            .filter(signed_by__in=ids)
+            .order_by()
+            .values("signed_by")
+            .annotate(n=Count("pk"), amount=Sum("signed_amount"))
+        )
+
+    return read_once(("signed", tuple(ids), start, end), read)
 
 
 def contracts_signed(person_ids, start, end, params):
@@ -626,6 +692,23 @@ def _approved_in(start, end):
     )
 
 
+def _approved_by_position(person_ids, start, end) -> list[tuple]:
+    """``(submitter, order, template version, nodes, score sum)`` of the nodes approved in
+    the period — read once per evaluation for the pipeline and the node score total."""
+    ids = sorted(set(person_ids))
+
+    def read():
+        return list(
+            _approved_in(start, end)
+            .filter(submitted_by__in=ids)
+            .order_by()
+            .values_list("submitted_by", "order", "definition__version")
+            .annotate(n=Count("pk"), score=Sum("score"))
+        )
+
+    return read_once(("approved", tuple(ids), start, end), read)
+
+
 def pipeline_advanced(person_ids, start, end, params):
     """Σ order / (nodes of the template version) over the nodes approved in the period."""
     # The few template versions' node counts are read once, not as a subquery per node.
@@ -635,16 +718,9 @@ def pipeline_advanced(person_ids, start, end, params):
         .annotate(n=Count("pk"))
         .values_list("version", "n")
     )
-    rows = (
-        _approved_in(start, end)
-        .filter(submitted_by__in=person_ids)
-        .order_by()
-        .values_list("submitted_by", "order", "definition__version")
-        .annotate(n=Count("pk"))
-    )
     # Nodes of one person, position and version count are summed before dividing.
     counted = defaultdict(int)
-    for person, order, version, n in rows:
+    for person, order, version, n, _score in _approved_by_position(person_ids, start, end):
         counted[person, order, node_totals.get(version)] += n
     totals = defaultdict(Decimal)
     for (person, order, of), n in counted.items():
@@ -663,14 +739,12 @@ def approved_nodes_evidence(person, start, end, params):
 
 
 def node_score_total(person_ids, start, end, params):
-    rows = (
-        _approved_in(start, end)
-        .filter(submitted_by__in=person_ids)
-        .order_by()
-        .values("submitted_by")
-        .annotate(total=Sum("score"))
-    )
-    return {row["submitted_by"]: _q2(row["total"] or 0) for row in rows}
+    totals = {}
+    for person, _order, _version, _n, score in _approved_by_position(person_ids, start, end):
+        # Each group's sum is exact (a Decimal with the field's two places), so adding
+        # them here gives the person's sum.
+        totals[person] = totals.get(person, Decimal(0)) + (score or 0)
+    return {pk: _q2(total) for pk, total in totals.items()}
 
 
 # --- The catalogue -------------------------------------------------------------------------

@@ -254,7 +254,7 @@ def _compute_values(
                 keys[item.pk] = (item.indicator, _params_key(params))
             needed.setdefault(keys[item.pk], (params, set()))[1].add(person_id)
     values = {}
-    for (code, key), (params, ids) in needed.items():
+    for code, _key in needed:
         try:
             indicators.get(code)
         except KeyError:
@@ -263,7 +263,10 @@ def _compute_values(
                 % {"code": code},
                 code="unknown_indicator",
             ) from None
-        values[(code, key)] = indicators.compute(code, sorted(ids), start, end, params)
+    # Indicators reading the same rows (follow-ups, contracts, approved nodes) share a query.
+    with indicators.shared_reads():
+        for (code, key), (params, ids) in needed.items():
+            values[(code, key)] = indicators.compute(code, sorted(ids), start, end, params)
     return values
 
 

@@ -12,11 +12,18 @@ two functions:
   "lower is better" indicator never gives full marks for doing nothing.
 * ``evidence(person, start, end, params) -> QuerySet`` — the records behind one person's
   value, for the "why is my on-time rate 80%?" link on the score page.
+
+Several indicators read the same rows (the period's follow-ups of the people asked for,
+their signed contracts, the nodes approved in the period). Inside ``shared_reads()`` such a
+read runs once for all of them (``read_once``); outside it, every ``compute`` reads afresh,
+so a value never comes from another moment's rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -69,3 +76,28 @@ def compute(
     if indicator.not_applicable_without:
         return {pk: None if values.get(pk) is None else Decimal(values[pk]) for pk in person_ids}
     return {pk: Decimal(values.get(pk, 0) or 0) for pk in person_ids}
+
+
+_shared: ContextVar[dict | None] = ContextVar("scoring_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """One evaluation: indicators reading the same rows for the same people and period
+    share one query while the block runs (the engine wraps its compute calls in it)."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def read_once(key: tuple, read: Callable[[], object]):
+    """``read()``, or what it returned earlier in the same ``shared_reads`` block for the
+    same ``key`` (which must name the read, the people and the period)."""
+    memo = _shared.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import JSONField, Max, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -1052,6 +1052,18 @@ def _frozen_items(score) -> list[dict]:
     return items
 
 
+def _as_literal(items: list[dict]) -> Value:
+    """The frozen items as an SQL literal for the close's one INSERT.
+
+    Given plain values, Django inserts many rows on PostgreSQL as arrays (``UNNEST``):
+    1,000 results' items (about 8 MB of JSON) then go through psycopg's Python array
+    escaping, a regular expression substitution per quote. With an expression among the
+    values it writes ``VALUES`` rows instead, whose JSON is quoted in C: at L the INSERT
+    took 2.0–3.5 s instead of 5.9–6.1 s (0.6 s of the process's CPU instead of 1.7 s).
+    """
+    return Value(items, output_field=JSONField())
+
+
 def period_close(*, period: Period, actor) -> Period:
     """Freeze the period: one Result per active person with a scorecard, holding every
     indicator's value, team average, percentile, points, rule and rule version, the
@@ -1088,7 +1100,8 @@ def period_close(*, period: Period, actor) -> Period:
                     "team": engine.to_json(score.team_dimensions),
                     "team_size": score.team_size,
                 },
-                items=_frozen_items(score),
+                # A literal, not a plain value: see _as_literal.
+                items=_as_literal(_frozen_items(score)),
             )
             for score in scores.values()
         ]

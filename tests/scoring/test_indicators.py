@@ -23,7 +23,7 @@ from pathscore.org import services as org_services
 from pathscore.process import services as process_services
 from pathscore.process.models import HandoffTask, NodeDefinition, NodeInstance
 from pathscore.scoring import catalogue as catalogue_module
-from pathscore.scoring.indicators import catalogue, compute, get
+from pathscore.scoring.indicators import catalogue, compute, get, shared_reads
 from pathscore.scoring.models import (
     Attendance,
     CustomerRating,
@@ -229,6 +229,34 @@ def test_initiative_leaves_out_follow_ups_that_carried_out_a_plan(
         followup_scenario["joint"].pk,
     }
     assert needs.count() == 1
+
+
+@pytest.mark.parametrize("one_pass_up_to", [0, 200])
+def test_the_follow_up_indicators_agree_read_apart_or_in_one_pass(
+    personas, sales_a2, period, followup_scenario, monkeypatch, one_pass_up_to
+):
+    # A team reads the follow-ups once for the three indicators; the whole company reads
+    # them apart (catalogue._one_pass): both give the same values.
+    monkeypatch.setattr(catalogue_module, "ONE_PASS_UP_TO", one_pass_up_to)
+    people = [personas.sales_a, sales_a2, personas.sales_b, personas.hr]
+    with shared_reads():
+        assert values("followup_count", people, period) == d(3, 1, 1, 0)
+        assert values("cross_team_interactions", people, period) == d(3, 0, 1, 0)
+        assert values("initiative", people, period) == d(3, 1, 1, 0)
+
+
+def test_one_evaluation_reads_the_follow_ups_once_for_a_team(
+    personas, sales_a2, period, followup_scenario
+):
+    people = [personas.sales_a, sales_a2, personas.sales_b, personas.hr]
+    codes = ("followup_count", "cross_team_interactions", "initiative")
+    with CaptureQueriesContext(connection) as apart:
+        for code in codes:
+            values(code, people, period)
+    with CaptureQueriesContext(connection) as shared, shared_reads():
+        for code in codes:
+            values(code, people, period)
+    assert len(shared) == len(apart) - 2
 
 
 def test_a_plan_three_days_off_is_still_a_plan(personas, period):
