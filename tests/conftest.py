@@ -1,6 +1,12 @@
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from pathscore.core.testing.personas import build_personas
+
+# Property tests assert what the rules compute, not how fast: Hypothesis's per-example
+# deadline (200 ms) failed them on a loaded two-core runner while every example held.
+hypothesis_settings.register_profile("pathscore", deadline=None)
+hypothesis_settings.load_profile("pathscore")
 
 
 @pytest.fixture
