@@ -352,17 +352,70 @@ class NodeColumn:
         return sum(self.by_type.values())
 
 
-def node_positions() -> dict[str, int]:
-    """Each node code's earliest place in a published process (a variant template may
-    insert nodes, so the same code sits at different places). One query."""
-    rows = (
+@dataclass
+class Stage:
+    code: str
+    name: str
+
+
+@dataclass
+class PublishedNodes:
+    """The node codes of the published process templates, from one query."""
+
+    #: Each code's earliest place in a published process (a variant template may insert
+    #: nodes, so the same code sits at different places).
+    positions: dict[str, int]
+    #: The codes every published template has, in process order (see :func:`key_stages`).
+    stages: list[Stage]
+
+
+def published_nodes() -> PublishedNodes:
+    """Every node code of the published templates with its earliest place, its name and
+    the number of published templates having it, beside the number of published
+    templates (a scalar subquery): the node chart's order and the funnel's key stages in
+    one query."""
+    published = (
+        TemplateVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .order_by()
+        .annotate(_all=Value(1, output_field=IntegerField()))
+        .values("_all")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = list(
         NodeDefinition.objects.filter(version__status=VersionStatus.PUBLISHED)
         .order_by()
         .values("code")
-        .annotate(position=Min("order"))
-        .values_list("code", "position")
+        .annotate(
+            versions=Count("version", distinct=True),
+            position=Min("order"),
+            name=Min("name"),
+            published=Subquery(published, output_field=IntegerField()),
+        )
+        .order_by("position", "code")
     )
-    return dict(rows)
+    return PublishedNodes(
+        positions={row["code"]: row["position"] for row in rows},
+        stages=[
+            Stage(code=row["code"], name=row["name"])
+            for row in rows
+            if row["versions"] == row["published"]
+        ],
+    )
+
+
+def _per_request(s: Slice, key: str, read):
+    """``read()`` once per slice: a slice is made for one request, so two selectors of the
+    same page asking the same thing share one query, and nothing outlives the request."""
+    kept = s.__dict__.setdefault("_per_request", {})
+    if key not in kept:
+        kept[key] = read()
+    return kept[key]
+
+
+def node_positions() -> dict[str, int]:
+    """Each node code's earliest place in a published process. One query."""
+    return published_nodes().positions
 
 
 def _rollup(s: Slice) -> QuerySet | None:
@@ -386,14 +439,18 @@ def _rollup(s: Slice) -> QuerySet | None:
     return rows
 
 
-def _node_rows(s: Slice):
-    """(code, customer type, projects, earliest place, name) of the active projects at a
-    current node: from the rollup when it can answer, else joined from the raw rows."""
-    rollup = _rollup(s) if USE_ROLLUPS else None
-    if rollup is not None:
-        return (
-            rollup.filter(definition__isnull=False)
-            .order_by()
+def _rollup_rows(s: Slice) -> list[dict] | None:
+    """The slice's active projects from the rollup by current node code (None: no current
+    node) and customer type, with the node's earliest place and name; None when the
+    rollup cannot answer. Read once per request: the node chart and the customer type
+    chart both sum these rows."""
+
+    def read():
+        rollup = _rollup(s)
+        if rollup is None:
+            return None
+        return list(
+            rollup.order_by()
             .values(code=F("definition__code"))
             .annotate(
                 type_id=F("customer_type"),
@@ -402,6 +459,16 @@ def _node_rows(s: Slice):
                 name=Min("definition__name"),
             )
         )
+
+    return _per_request(s, "rollup_rows", read)
+
+
+def _node_rows(s: Slice):
+    """(code, customer type, projects, earliest place, name) of the active projects at a
+    current node: from the rollup when it can answer, else joined from the raw rows."""
+    rollup = _rollup_rows(s) if USE_ROLLUPS else None
+    if rollup is not None:
+        return [row for row in rollup if row["code"] is not None]
     return (
         processes(s)
         .filter(project__status=ProjectStatus.ACTIVE, current_node__isnull=False)
@@ -418,9 +485,10 @@ def _node_rows(s: Slice):
 
 def projects_by_node(s: Slice) -> list[NodeColumn]:
     """Active projects by their current node (matched by code, in process order), each
-    split by customer type. Two queries."""
+    split by customer type. One query (the rollup's rows are shared with the customer type
+    chart), and the published nodes' order, shared with the funnel."""
     columns: dict[str, NodeColumn] = {}
-    positions = node_positions()
+    positions = dict(_per_request(s, "published_nodes", published_nodes).positions)
     for row in _node_rows(s):
         column = columns.setdefault(row["code"], NodeColumn(code=row["code"], name=row["name"]))
         column.by_type[row["type_id"]] = column.by_type.get(row["type_id"], 0) + row["n"]
@@ -440,15 +508,12 @@ def at_node_projects(s: Slice, code: str) -> QuerySet:
 
 def active_by_customer_type(s: Slice) -> dict[int, int]:
     """Active projects by customer type (with or without a current node). One query."""
-    rollup = _rollup(s) if USE_ROLLUPS else None
+    rollup = _rollup_rows(s) if USE_ROLLUPS else None
     if rollup is not None:
-        rows = (
-            rollup.order_by()
-            .values("customer_type")
-            .annotate(n=Sum("count"))
-            .values_list("customer_type", "n")
-        )
-        return dict(rows)
+        by_type: dict[int, int] = defaultdict(int)
+        for row in rollup:
+            by_type[row["type_id"]] += row["n"]
+        return dict(by_type)
     rows = (
         projects(s)
         .filter(status=ProjectStatus.ACTIVE)
@@ -531,27 +596,10 @@ def week_followups(s: Slice, week: dt.date) -> QuerySet:
 # --- Stage conversion funnel --------------------------------------------------------------
 
 
-@dataclass
-class Stage:
-    code: str
-    name: str
-
-
 def key_stages() -> list[Stage]:
     """The nodes every published process template has (matched by code), in process
-    order: the common path along which salespeople can be compared. Two queries."""
-    published = TemplateVersion.objects.filter(status=VersionStatus.PUBLISHED).count()
-    if not published:
-        return []
-    rows = (
-        NodeDefinition.objects.filter(version__status=VersionStatus.PUBLISHED)
-        .order_by()
-        .values("code")
-        .annotate(versions=Count("version", distinct=True), position=Min("order"), name=Min("name"))
-        .filter(versions=published)
-        .order_by("position", "code")
-    )
-    return [Stage(code=row["code"], name=row["name"]) for row in rows]
+    order: the common path along which salespeople can be compared. One query."""
+    return published_nodes().stages
 
 
 def _reached(code: str, end: dt.date):
@@ -589,12 +637,13 @@ class Funnel:
 
 def funnel(s: Slice, people_ids: list[int]) -> Funnel:
     """The share of each salesperson's projects that reached each key node by the end of
-    the period, against the team's average share. Four queries.
+    the period, against the team's average share. Three queries (the key stages shared with
+    the node chart).
 
     The reached stages are counted from the approved node instances, grouped by owner and
     node code, rather than by one ``Exists`` per stage per project: at 100,000 projects
     the correlated subqueries cost seconds, the grouped join a fraction of that."""
-    stages = key_stages()
+    stages = _per_request(s, "published_nodes", published_nodes).stages
     if not stages:
         return Funnel(stages=[], projects={}, shares={}, team=[])
     in_funnel = funnel_projects(s).filter(owner__in=people_ids)
