@@ -43,32 +43,3 @@ def one_row(*querysets: QuerySet) -> dict:
         row = cursor.fetchone()
     result.update(zip(names, row, strict=True))
     return result
-
-
-def stacked(*querysets: QuerySet) -> list[list[tuple]]:
-    """The rows of each queryset, in one query (``UNION ALL``): one list of tuples per
-    queryset, in the order given.
-
-    The querysets must select the same number of columns, of types the database can
-    stack (the first queryset's decide). Each row is tagged with its queryset's place, so
-    the rows go back where they came from; one that cannot match anything answers no rows
-    without being sent."""
-    parts, params = [], []
-    using = querysets[0].db if querysets else "default"
-    for place, queryset in enumerate(querysets):
-        try:
-            sql, part_params = queryset.query.get_compiler(using=using).as_sql()
-        except EmptyResultSet:
-            continue
-        parts.append(f"SELECT {place}, part{place}.* FROM ({sql}) part{place}")  # noqa: S608 # nosec B608
-        params.extend(part_params)
-    result: list[list[tuple]] = [[] for _queryset in querysets]
-    if not parts:
-        return result
-    # Every part is the ORM's own compiled query; every value in it travels as a parameter.
-    statement = " UNION ALL ".join(parts)
-    with connections[using].cursor() as cursor:
-        cursor.execute(statement, params)  # nosec B608
-        for place, *row in cursor.fetchall():
-            result[place].append(tuple(row))
-    return result

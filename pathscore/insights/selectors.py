@@ -194,6 +194,28 @@ def nodes(s: Slice) -> QuerySet:
     )
 
 
+def open_nodes(s: Slice) -> QuerySet:
+    """Open nodes of the slice's active projects (the tiles "due soon" and "overdue").
+
+    For a manager the active condition goes into the team's projects, so the database
+    starts from the team's active projects (the owner-and-status index) rather than
+    checking the status of every node's project one by one."""
+    if s.team_ids is None:
+        return nodes(s).filter(project__status=ProjectStatus.ACTIVE, state__in=OPEN_STATES)
+    active = _team_projects(s).filter(status=ProjectStatus.ACTIVE)
+    return NodeInstance.objects.filter(
+        project__in=active.values("pk"), state__in=OPEN_STATES
+    ).filter(s.project_q("project__"))
+
+
+def approved_submitted(s: Slice, start: dt.date, end: dt.date) -> QuerySet:
+    """The slice's approved nodes whose submission falls within ``start``..``end``: the
+    catalogue's definition (indicator "node on-time rate") and the slice's nodes, as one
+    set of conditions. (As ``pk__in`` the slice's nodes, the database first listed every
+    node of the team's projects, then looked each up again.)"""
+    return catalogue.approved_submitted(start, end) & nodes(s)
+
+
 def followup_q(s: Slice) -> Q:
     """The slice on follow-ups: the department and salesperson are the author's (credit
     follows the doer); the customer type is the follow-up's customer's."""
@@ -266,9 +288,8 @@ def kpis(s: Slice) -> Kpis:
     read in one query whatever the team's size."""
     before = s.previous
     active = _only_aggregates(projects(s).filter(status=ProjectStatus.ACTIVE), active=Count("pk"))
-    open_nodes = nodes(s).filter(project__status=ProjectStatus.ACTIVE, state__in=OPEN_STATES)
     due = _only_aggregates(
-        open_nodes,
+        open_nodes(s),
         due_soon=Count(
             "pk",
             filter=Q(
@@ -280,7 +301,7 @@ def kpis(s: Slice) -> Kpis:
     )
     # The indicator "node on-time rate": approved nodes whose submission falls in the period.
     approved = _only_aggregates(
-        catalogue.approved_submitted(before.start, s.end).filter(pk__in=nodes(s).values("pk")),
+        approved_submitted(s, before.start, s.end),
         approved_now=Count("pk", filter=catalogue.between("submitted_at", s.start, s.end)),
         approved_now_on_time=Count(
             "pk", filter=catalogue.between("submitted_at", s.start, s.end) & Q(days_late=0)
@@ -314,26 +335,20 @@ def kpis(s: Slice) -> Kpis:
 
 
 def due_soon_nodes(s: Slice) -> QuerySet:
-    return nodes(s).filter(
-        project__status=ProjectStatus.ACTIVE,
-        state__in=OPEN_STATES,
+    return open_nodes(s).filter(
         planned_due__gte=s.today,
         planned_due__lte=s.today + dt.timedelta(days=DUE_SOON_DAYS),
     )
 
 
 def overdue_nodes(s: Slice) -> QuerySet:
-    return nodes(s).filter(
-        project__status=ProjectStatus.ACTIVE, state__in=OPEN_STATES, planned_due__lt=s.today
-    )
+    return open_nodes(s).filter(planned_due__lt=s.today)
 
 
 def approved_nodes(s: Slice) -> QuerySet:
     """The nodes behind the on-time rate, each with ``on_time``."""
-    return (
-        catalogue.approved_submitted(s.start, s.end)
-        .filter(pk__in=nodes(s).values("pk"))
-        .annotate(on_time=Case(When(days_late=0, then=Value(True)), default=Value(False)))
+    return approved_submitted(s, s.start, s.end).annotate(
+        on_time=Case(When(days_late=0, then=Value(True)), default=Value(False))
     )
 
 
@@ -637,41 +652,41 @@ class Funnel:
 
 def funnel(s: Slice, people_ids: list[int]) -> Funnel:
     """The share of each salesperson's projects that reached each key node by the end of
-    the period, against the team's average share. Two queries (the key stages shared with
-    the node chart, and the projects with the stages they reached).
+    the period, against the team's average share. Two queries: the key stages (shared with
+    the node chart) and the projects with the stages they reached.
 
-    The reached stages are counted from the approved node instances, grouped by owner and
-    node code, rather than by one ``Exists`` per stage per project: at 100,000 projects
+    The reached stages are counted from each project's approved nodes, joined and counted
+    per owner, rather than by one ``Exists`` per stage per project: at 100,000 projects
     the correlated subqueries cost seconds, the grouped join a fraction of that."""
     stages = _per_request(s, "published_nodes", published_nodes).stages
     if not stages:
         return Funnel(stages=[], projects={}, shares={}, team=[])
     in_funnel = funnel_projects(s).filter(owner__in=people_ids)
-    index = {stage.code: i for i, stage in enumerate(stages)}
-    reached = (
-        NodeInstance.objects.filter(
-            project__in=in_funnel.values("pk"),
-            definition__code__in=list(index),
-            state=NodeState.APPROVED,
-            completed_on__lte=s.end,
+    # Per owner: their projects, and those that reached each stage (a project may pass
+    # the same node twice, sent back or a variant's repeat: counted once). Each project's
+    # nodes are read once, through the project's index, beside the project itself.
+    reached_by_stage = {
+        f"reached_{i}": Count(
+            "pk",
+            distinct=True,
+            filter=Q(
+                nodes__definition__code=stage.code,
+                nodes__state=NodeState.APPROVED,
+                nodes__completed_on__lte=s.end,
+            ),
         )
-        .order_by()
-        .values(owner=F("project__owner"), code=F("definition__code"))
-        # A project may pass the same node twice (sent back, or a variant's repeat): once.
-        .annotate(n=Count("project", distinct=True))
-    )
-    # The projects per owner beside the stages they reached, in one query (no code).
-    per_owner = (
+        for i, stage in enumerate(stages)
+    }
+    rows = (
         in_funnel.order_by()
         .values("owner")
-        .annotate(code=Value(None, output_field=CharField()), n=Count("pk"))
+        .annotate(n=Count("pk", distinct=True), **reached_by_stage)
     )
-    reached_rows, total_rows = onetrip.stacked(reached, per_owner)
-    totals: dict[int, int] = {owner: n for owner, _code, n in total_rows}
-    counts: dict[int, list[int]] = {owner: [0] * len(stages) for owner in totals}
-    for owner, code, n in reached_rows:
-        if owner in counts:
-            counts[owner][index[code]] += n
+    totals: dict[int, int] = {}
+    counts: dict[int, list[int]] = {}
+    for row in rows:
+        totals[row["owner"]] = row["n"]
+        counts[row["owner"]] = [row[name] for name in reached_by_stage]
     shares: dict[int, list[Decimal | None]] = {
         owner: [_rate(n, totals[owner]) for n in counts[owner]] for owner in totals
     }
@@ -695,10 +710,38 @@ def stalled(s: Slice) -> QuerySet:
     return stalls.stalled_projects(s.viewer, s.today, processes=processes(s))
 
 
-def stalled_rows(s: Slice, limit: int = STALLED_ROWS) -> tuple[list, int]:
-    from pathscore.process.selectors import first_rows_and_total
+#: What the dashboard's stalled table shows of each row, besides the stall's own figures.
+STALLED_SHOWN = ("project__owner", "current_node__definition")
+STALL_FIGURES = ("stall_age", "node_stall_days", "learned_days", "learned_samples", "stall_reason")
 
-    return first_rows_and_total(stalled(s), limit)
+
+def stalled_rows(s: Slice, limit: int = STALLED_ROWS) -> tuple[list, int]:
+    """The first ``limit`` stalled projects of :func:`stalled` and how many there are.
+
+    Two queries: the rows' ids, stall figures and the total from the stall conditions
+    alone, then those few rows with the project, owner and node they show. Joined into
+    one, the related tables made PostgreSQL's plan of the stall conditions cost more than
+    both queries together."""
+    first = list(
+        stalls.stalled_processes(processes(s), s.today)
+        .order_by("current_since", "pk")
+        .annotate(total=Window(Count("pk")))
+        .values("pk", "total", *STALL_FIGURES)[:limit]
+    )
+    if not first:
+        return [], 0
+    shown = ProjectProcess.objects.select_related(*STALLED_SHOWN).in_bulk(
+        [row["pk"] for row in first]
+    )
+    rows = []
+    for figures in first:
+        row = shown.get(figures["pk"])
+        if row is None:  # deleted between the two queries
+            continue
+        for name in STALL_FIGURES:
+            setattr(row, name, figures[name])
+        rows.append(row)
+    return rows, first[0]["total"]
 
 
 # --- Ranking by current score --------------------------------------------------------------
