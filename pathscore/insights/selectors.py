@@ -24,6 +24,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -50,6 +51,7 @@ from pathscore.crm import options
 from pathscore.crm import selectors as crm_selectors
 from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus
 from pathscore.crm.models import Document, DocumentVersion, FollowUp, Project
+from pathscore.insights import onetrip
 from pathscore.insights.filters import Slice
 from pathscore.insights.models import ActiveProjectCount
 from pathscore.org.models import User
@@ -192,6 +194,28 @@ def nodes(s: Slice) -> QuerySet:
     )
 
 
+def open_nodes(s: Slice) -> QuerySet:
+    """Open nodes of the slice's active projects (the tiles "due soon" and "overdue").
+
+    For a manager the active condition goes into the team's projects, so the database
+    starts from the team's active projects (the owner-and-status index) rather than
+    checking the status of every node's project one by one."""
+    if s.team_ids is None:
+        return nodes(s).filter(project__status=ProjectStatus.ACTIVE, state__in=OPEN_STATES)
+    active = _team_projects(s).filter(status=ProjectStatus.ACTIVE)
+    return NodeInstance.objects.filter(
+        project__in=active.values("pk"), state__in=OPEN_STATES
+    ).filter(s.project_q("project__"))
+
+
+def approved_submitted(s: Slice, start: dt.date, end: dt.date) -> QuerySet:
+    """The slice's approved nodes whose submission falls within ``start``..``end``: the
+    catalogue's definition (indicator "node on-time rate") and the slice's nodes, as one
+    set of conditions. (As ``pk__in`` the slice's nodes, the database first listed every
+    node of the team's projects, then looked each up again.)"""
+    return catalogue.approved_submitted(start, end) & nodes(s)
+
+
 def followup_q(s: Slice) -> Q:
     """The slice on follow-ups: the department and salesperson are the author's (credit
     follows the doer); the customer type is the follow-up's customer's."""
@@ -247,12 +271,25 @@ class Kpis:
     followups_before: int
 
 
+def _only_aggregates(queryset: QuerySet, **aggregates) -> QuerySet:
+    """``queryset.aggregate(**aggregates)`` as a queryset still to run: grouped by a
+    constant, which the ORM leaves out, so it answers one row (see ``onetrip.one_row``)."""
+    return (
+        queryset.order_by()
+        .annotate(_all=Value(1, output_field=IntegerField()))
+        .values("_all")
+        .annotate(**aggregates)
+        .values(*aggregates)
+    )
+
+
 def kpis(s: Slice) -> Kpis:
-    """The tiles: four queries, whatever the team's size."""
+    """The tiles: four counts over projects, open nodes, approved nodes and follow-ups,
+    read in one query whatever the team's size."""
     before = s.previous
-    active = projects(s).filter(status=ProjectStatus.ACTIVE).count()
-    open_nodes = nodes(s).filter(project__status=ProjectStatus.ACTIVE, state__in=OPEN_STATES)
-    due = open_nodes.aggregate(
+    active = _only_aggregates(projects(s).filter(status=ProjectStatus.ACTIVE), active=Count("pk"))
+    due = _only_aggregates(
+        open_nodes(s),
         due_soon=Count(
             "pk",
             filter=Q(
@@ -263,58 +300,55 @@ def kpis(s: Slice) -> Kpis:
         overdue=Count("pk", filter=Q(planned_due__lt=s.today)),
     )
     # The indicator "node on-time rate": approved nodes whose submission falls in the period.
-    approved = (
-        catalogue.approved_submitted(before.start, s.end)
-        .filter(pk__in=nodes(s).values("pk"))
-        .aggregate(
-            now=Count("pk", filter=catalogue.between("submitted_at", s.start, s.end)),
-            now_on_time=Count(
-                "pk", filter=catalogue.between("submitted_at", s.start, s.end) & Q(days_late=0)
-            ),
-            before=Count("pk", filter=catalogue.between("submitted_at", before.start, before.end)),
-            before_on_time=Count(
-                "pk",
-                filter=catalogue.between("submitted_at", before.start, before.end) & Q(days_late=0),
-            ),
-        )
+    approved = _only_aggregates(
+        approved_submitted(s, before.start, s.end),
+        approved_now=Count("pk", filter=catalogue.between("submitted_at", s.start, s.end)),
+        approved_now_on_time=Count(
+            "pk", filter=catalogue.between("submitted_at", s.start, s.end) & Q(days_late=0)
+        ),
+        approved_before=Count(
+            "pk", filter=catalogue.between("submitted_at", before.start, before.end)
+        ),
+        approved_before_on_time=Count(
+            "pk",
+            filter=catalogue.between("submitted_at", before.start, before.end) & Q(days_late=0),
+        ),
     )
-    counted = followups_between(s, before.start, s.end).aggregate(
-        now=Count("pk", filter=catalogue.between("occurred_at", s.start, s.end)),
-        before=Count("pk", filter=catalogue.between("occurred_at", before.start, before.end)),
+    counted = _only_aggregates(
+        followups_between(s, before.start, s.end),
+        followups_now=Count("pk", filter=catalogue.between("occurred_at", s.start, s.end)),
+        followups_before=Count(
+            "pk", filter=catalogue.between("occurred_at", before.start, before.end)
+        ),
     )
+    row = onetrip.one_row(active, due, approved, counted)
     return Kpis(
-        active_projects=active,
-        due_soon=due["due_soon"],
-        overdue=due["overdue"],
-        on_time_rate=_rate(approved["now_on_time"], approved["now"]),
-        on_time_rate_before=_rate(approved["before_on_time"], approved["before"]),
-        approved_nodes=approved["now"],
-        followups=counted["now"],
-        followups_before=counted["before"],
+        active_projects=row["active"],
+        due_soon=row["due_soon"],
+        overdue=row["overdue"],
+        on_time_rate=_rate(row["approved_now_on_time"], row["approved_now"]),
+        on_time_rate_before=_rate(row["approved_before_on_time"], row["approved_before"]),
+        approved_nodes=row["approved_now"],
+        followups=row["followups_now"],
+        followups_before=row["followups_before"],
     )
 
 
 def due_soon_nodes(s: Slice) -> QuerySet:
-    return nodes(s).filter(
-        project__status=ProjectStatus.ACTIVE,
-        state__in=OPEN_STATES,
+    return open_nodes(s).filter(
         planned_due__gte=s.today,
         planned_due__lte=s.today + dt.timedelta(days=DUE_SOON_DAYS),
     )
 
 
 def overdue_nodes(s: Slice) -> QuerySet:
-    return nodes(s).filter(
-        project__status=ProjectStatus.ACTIVE, state__in=OPEN_STATES, planned_due__lt=s.today
-    )
+    return open_nodes(s).filter(planned_due__lt=s.today)
 
 
 def approved_nodes(s: Slice) -> QuerySet:
     """The nodes behind the on-time rate, each with ``on_time``."""
-    return (
-        catalogue.approved_submitted(s.start, s.end)
-        .filter(pk__in=nodes(s).values("pk"))
-        .annotate(on_time=Case(When(days_late=0, then=Value(True)), default=Value(False)))
+    return approved_submitted(s, s.start, s.end).annotate(
+        on_time=Case(When(days_late=0, then=Value(True)), default=Value(False))
     )
 
 
@@ -333,17 +367,70 @@ class NodeColumn:
         return sum(self.by_type.values())
 
 
-def node_positions() -> dict[str, int]:
-    """Each node code's earliest place in a published process (a variant template may
-    insert nodes, so the same code sits at different places). One query."""
-    rows = (
+@dataclass
+class Stage:
+    code: str
+    name: str
+
+
+@dataclass
+class PublishedNodes:
+    """The node codes of the published process templates, from one query."""
+
+    #: Each code's earliest place in a published process (a variant template may insert
+    #: nodes, so the same code sits at different places).
+    positions: dict[str, int]
+    #: The codes every published template has, in process order (see :func:`key_stages`).
+    stages: list[Stage]
+
+
+def published_nodes() -> PublishedNodes:
+    """Every node code of the published templates with its earliest place, its name and
+    the number of published templates having it, beside the number of published
+    templates (a scalar subquery): the node chart's order and the funnel's key stages in
+    one query."""
+    published = (
+        TemplateVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .order_by()
+        .annotate(_all=Value(1, output_field=IntegerField()))
+        .values("_all")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = list(
         NodeDefinition.objects.filter(version__status=VersionStatus.PUBLISHED)
         .order_by()
         .values("code")
-        .annotate(position=Min("order"))
-        .values_list("code", "position")
+        .annotate(
+            versions=Count("version", distinct=True),
+            position=Min("order"),
+            name=Min("name"),
+            published=Subquery(published, output_field=IntegerField()),
+        )
+        .order_by("position", "code")
     )
-    return dict(rows)
+    return PublishedNodes(
+        positions={row["code"]: row["position"] for row in rows},
+        stages=[
+            Stage(code=row["code"], name=row["name"])
+            for row in rows
+            if row["versions"] == row["published"]
+        ],
+    )
+
+
+def _per_request(s: Slice, key: str, read):
+    """``read()`` once per slice: a slice is made for one request, so two selectors of the
+    same page asking the same thing share one query, and nothing outlives the request."""
+    kept = s.__dict__.setdefault("_per_request", {})
+    if key not in kept:
+        kept[key] = read()
+    return kept[key]
+
+
+def node_positions() -> dict[str, int]:
+    """Each node code's earliest place in a published process. One query."""
+    return published_nodes().positions
 
 
 def _rollup(s: Slice) -> QuerySet | None:
@@ -367,14 +454,18 @@ def _rollup(s: Slice) -> QuerySet | None:
     return rows
 
 
-def _node_rows(s: Slice):
-    """(code, customer type, projects, earliest place, name) of the active projects at a
-    current node: from the rollup when it can answer, else joined from the raw rows."""
-    rollup = _rollup(s) if USE_ROLLUPS else None
-    if rollup is not None:
-        return (
-            rollup.filter(definition__isnull=False)
-            .order_by()
+def _rollup_rows(s: Slice) -> list[dict] | None:
+    """The slice's active projects from the rollup by current node code (None: no current
+    node) and customer type, with the node's earliest place and name; None when the
+    rollup cannot answer. Read once per request: the node chart and the customer type
+    chart both sum these rows."""
+
+    def read():
+        rollup = _rollup(s)
+        if rollup is None:
+            return None
+        return list(
+            rollup.order_by()
             .values(code=F("definition__code"))
             .annotate(
                 type_id=F("customer_type"),
@@ -383,6 +474,16 @@ def _node_rows(s: Slice):
                 name=Min("definition__name"),
             )
         )
+
+    return _per_request(s, "rollup_rows", read)
+
+
+def _node_rows(s: Slice):
+    """(code, customer type, projects, earliest place, name) of the active projects at a
+    current node: from the rollup when it can answer, else joined from the raw rows."""
+    rollup = _rollup_rows(s) if USE_ROLLUPS else None
+    if rollup is not None:
+        return [row for row in rollup if row["code"] is not None]
     return (
         processes(s)
         .filter(project__status=ProjectStatus.ACTIVE, current_node__isnull=False)
@@ -399,9 +500,10 @@ def _node_rows(s: Slice):
 
 def projects_by_node(s: Slice) -> list[NodeColumn]:
     """Active projects by their current node (matched by code, in process order), each
-    split by customer type. Two queries."""
+    split by customer type. One query (the rollup's rows are shared with the customer type
+    chart), and the published nodes' order, shared with the funnel."""
     columns: dict[str, NodeColumn] = {}
-    positions = node_positions()
+    positions = dict(_per_request(s, "published_nodes", published_nodes).positions)
     for row in _node_rows(s):
         column = columns.setdefault(row["code"], NodeColumn(code=row["code"], name=row["name"]))
         column.by_type[row["type_id"]] = column.by_type.get(row["type_id"], 0) + row["n"]
@@ -421,15 +523,12 @@ def at_node_projects(s: Slice, code: str) -> QuerySet:
 
 def active_by_customer_type(s: Slice) -> dict[int, int]:
     """Active projects by customer type (with or without a current node). One query."""
-    rollup = _rollup(s) if USE_ROLLUPS else None
+    rollup = _rollup_rows(s) if USE_ROLLUPS else None
     if rollup is not None:
-        rows = (
-            rollup.order_by()
-            .values("customer_type")
-            .annotate(n=Sum("count"))
-            .values_list("customer_type", "n")
-        )
-        return dict(rows)
+        by_type: dict[int, int] = defaultdict(int)
+        for row in rollup:
+            by_type[row["type_id"]] += row["n"]
+        return dict(by_type)
     rows = (
         projects(s)
         .filter(status=ProjectStatus.ACTIVE)
@@ -512,27 +611,10 @@ def week_followups(s: Slice, week: dt.date) -> QuerySet:
 # --- Stage conversion funnel --------------------------------------------------------------
 
 
-@dataclass
-class Stage:
-    code: str
-    name: str
-
-
 def key_stages() -> list[Stage]:
     """The nodes every published process template has (matched by code), in process
-    order: the common path along which salespeople can be compared. Two queries."""
-    published = TemplateVersion.objects.filter(status=VersionStatus.PUBLISHED).count()
-    if not published:
-        return []
-    rows = (
-        NodeDefinition.objects.filter(version__status=VersionStatus.PUBLISHED)
-        .order_by()
-        .values("code")
-        .annotate(versions=Count("version", distinct=True), position=Min("order"), name=Min("name"))
-        .filter(versions=published)
-        .order_by("position", "code")
-    )
-    return [Stage(code=row["code"], name=row["name"]) for row in rows]
+    order: the common path along which salespeople can be compared. One query."""
+    return published_nodes().stages
 
 
 def _reached(code: str, end: dt.date):
@@ -570,36 +652,41 @@ class Funnel:
 
 def funnel(s: Slice, people_ids: list[int]) -> Funnel:
     """The share of each salesperson's projects that reached each key node by the end of
-    the period, against the team's average share. Four queries.
+    the period, against the team's average share. Two queries: the key stages (shared with
+    the node chart) and the projects with the stages they reached.
 
-    The reached stages are counted from the approved node instances, grouped by owner and
-    node code, rather than by one ``Exists`` per stage per project: at 100,000 projects
+    The reached stages are counted from each project's approved nodes, joined and counted
+    per owner, rather than by one ``Exists`` per stage per project: at 100,000 projects
     the correlated subqueries cost seconds, the grouped join a fraction of that."""
-    stages = key_stages()
+    stages = _per_request(s, "published_nodes", published_nodes).stages
     if not stages:
         return Funnel(stages=[], projects={}, shares={}, team=[])
     in_funnel = funnel_projects(s).filter(owner__in=people_ids)
-    totals: dict[int, int] = dict(
-        in_funnel.order_by().values("owner").annotate(n=Count("pk")).values_list("owner", "n")
-    )
-    index = {stage.code: i for i, stage in enumerate(stages)}
-    reached = (
-        NodeInstance.objects.filter(
-            project__in=in_funnel.values("pk"),
-            definition__code__in=list(index),
-            state=NodeState.APPROVED,
-            completed_on__lte=s.end,
+    # Per owner: their projects, and those that reached each stage (a project may pass
+    # the same node twice, sent back or a variant's repeat: counted once). Each project's
+    # nodes are read once, through the project's index, beside the project itself.
+    reached_by_stage = {
+        f"reached_{i}": Count(
+            "pk",
+            distinct=True,
+            filter=Q(
+                nodes__definition__code=stage.code,
+                nodes__state=NodeState.APPROVED,
+                nodes__completed_on__lte=s.end,
+            ),
         )
-        .order_by()
-        .values("project__owner", "definition__code")
-        # A project may pass the same node twice (sent back, or a variant's repeat): once.
-        .annotate(n=Count("project", distinct=True))
-        .values_list("project__owner", "definition__code", "n")
+        for i, stage in enumerate(stages)
+    }
+    rows = (
+        in_funnel.order_by()
+        .values("owner")
+        .annotate(n=Count("pk", distinct=True), **reached_by_stage)
     )
-    counts: dict[int, list[int]] = {owner: [0] * len(stages) for owner in totals}
-    for owner, code, n in reached:
-        if owner in counts:
-            counts[owner][index[code]] += n
+    totals: dict[int, int] = {}
+    counts: dict[int, list[int]] = {}
+    for row in rows:
+        totals[row["owner"]] = row["n"]
+        counts[row["owner"]] = [row[name] for name in reached_by_stage]
     shares: dict[int, list[Decimal | None]] = {
         owner: [_rate(n, totals[owner]) for n in counts[owner]] for owner in totals
     }
@@ -623,10 +710,38 @@ def stalled(s: Slice) -> QuerySet:
     return stalls.stalled_projects(s.viewer, s.today, processes=processes(s))
 
 
-def stalled_rows(s: Slice, limit: int = STALLED_ROWS) -> tuple[list, int]:
-    from pathscore.process.selectors import first_rows_and_total
+#: What the dashboard's stalled table shows of each row, besides the stall's own figures.
+STALLED_SHOWN = ("project__owner", "current_node__definition")
+STALL_FIGURES = ("stall_age", "node_stall_days", "learned_days", "learned_samples", "stall_reason")
 
-    return first_rows_and_total(stalled(s), limit)
+
+def stalled_rows(s: Slice, limit: int = STALLED_ROWS) -> tuple[list, int]:
+    """The first ``limit`` stalled projects of :func:`stalled` and how many there are.
+
+    Two queries: the rows' ids, stall figures and the total from the stall conditions
+    alone, then those few rows with the project, owner and node they show. Joined into
+    one, the related tables made PostgreSQL's plan of the stall conditions cost more than
+    both queries together."""
+    first = list(
+        stalls.stalled_processes(processes(s), s.today)
+        .order_by("current_since", "pk")
+        .annotate(total=Window(Count("pk")))
+        .values("pk", "total", *STALL_FIGURES)[:limit]
+    )
+    if not first:
+        return [], 0
+    shown = ProjectProcess.objects.select_related(*STALLED_SHOWN).in_bulk(
+        [row["pk"] for row in first]
+    )
+    rows = []
+    for figures in first:
+        row = shown.get(figures["pk"])
+        if row is None:  # deleted between the two queries
+            continue
+        for name in STALL_FIGURES:
+            setattr(row, name, figures[name])
+        rows.append(row)
+    return rows, first[0]["total"]
 
 
 # --- Ranking by current score --------------------------------------------------------------
