@@ -461,7 +461,7 @@ def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
         .annotate(week=local_week("occurred_at", s.start, s.end))
         .order_by()
         .values("week")
-        .annotate(total=Sum(SecondsBetween("occurred_at", "previous_at")), n=Count("pk"))
+        .annotate(total=Sum(SecondsBetween("occurred_at", "previous_at")), n=Count("*"))
         .values_list("week", "total", "n")
     )
     return {_week_of(week): _days(total, n) for week, total, n in rows if total is not None}
@@ -477,7 +477,8 @@ def followups_by_author_week(s: Slice, people_ids: list[int]) -> dict[tuple[int,
         .annotate(week=local_week("occurred_at", s.start, s.end))
         .order_by()
         .values("author", "week")
-        .annotate(n=Count("pk"))
+        # Rows, not keys, counted: PostgreSQL reads the author index alone.
+        .annotate(n=Count("*"))
     )
     counts: dict[tuple[int, dt.date], int] = defaultdict(int)
     for row in rows:
