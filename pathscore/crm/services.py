@@ -30,7 +30,7 @@ from pathscore.core.history import record_change
 from pathscore.core.models import Option
 from pathscore.core.permissions import require_write
 from pathscore.core.scoping import scope_for
-from pathscore.crm import events, options
+from pathscore.crm import chain, events, options
 from pathscore.crm.choices import MilestoneKind, ProjectStatus, TermState
 from pathscore.crm.models import (
     Contact,
@@ -525,6 +525,8 @@ def followup_create(
     except IntegrityError:
         # Two submissions with one key raced; the first one won.
         return FollowUp.objects.get(client_key=client_key)
+    # The previous follow-up's time, here and on the one after it (crm.chain).
+    chain.relink([followup.project_id])
     # A new follow-up has no participants or contacts yet: setting none costs queries.
     if participants:
         followup.participants.set(participants)
@@ -666,6 +668,9 @@ def followup_create_many(
         default_user=recorded_by,
         default_date=timezone.now(),
     )
+    # The previous follow-up's times of every chain the rows joined: one UPDATE per 500
+    # projects (crm.chain).
+    chain.relink(followup.project_id for followup in followups)
     for followup in created:
         publish(
             events.FOLLOWUP_RECORDED,
@@ -708,11 +713,15 @@ def followup_update(
         participants=participants if participants is not None else followup.participants.all(),
         **merged,
     )
+    moved_from = followup.project_id
     for name, value in fields.items():
         setattr(followup, name, value)
     followup.customer = customer
     followup.full_clean(exclude=["client_key"])
     followup.save()
+    # A new time or project moves the follow-up within its chain or to another one: both
+    # projects' chains are recomputed (crm.chain).
+    chain.relink([moved_from, followup.project_id])
     if participants is not None:
         followup.participants.set(participants_list)
     if contacts is not None:

@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -33,9 +32,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Lag
 from django.utils import timezone
 
 from pathscore.core.choices import Role
@@ -548,38 +545,24 @@ def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
     the same active project, both within the period (the indicator "follow-up cycle"),
     by the week of the later follow-up.
 
-    One query, one pass over the period's follow-ups: the previous one is ``LAG`` over
-    each (author, project) in time order, ties taken in id order — the chain whose gaps
-    the indicator averages as (last − first) / (n − 1), so over the whole period the
-    chart and the indicator agree. (A correlated subquery per follow-up cost seconds for
-    the company.) The window has to be computed before the rows without a previous one
-    are dropped and the rest grouped, hence the outer query around the ORM's."""
-    chained = (
+    One grouped query: each follow-up stores the previous one's time in its chain (ties
+    taken in id order; ``previous_at``, crm.chain), so the gaps of the period are the
+    period's follow-ups whose previous one falls in it too — the chain whose gaps the
+    indicator averages as (last − first) / (n − 1), so over the whole period the chart and
+    the indicator agree. A chain is one author on one project, so the viewer sees all of
+    it or none of it."""
+    rows = (
         followups_between(s, s.start, s.end)
-        .filter(project__status=ProjectStatus.ACTIVE)
-        .annotate(
-            gap=SecondsBetween(
-                "occurred_at",
-                Window(
-                    Lag("occurred_at"),
-                    partition_by=[F("author_id"), F("project_id")],
-                    order_by=[F("occurred_at").asc(), F("pk").asc()],
-                ),
-            ),
-            week=local_week("occurred_at", s.start, s.end),
+        .filter(
+            project__status=ProjectStatus.ACTIVE,
+            previous_at__gte=timezone.make_aware(dt.datetime.combine(s.start, dt.time.min)),
         )
+        .annotate(week=local_week("occurred_at", s.start, s.end))
         .order_by()
-        .values("week", "gap")
+        .values("week")
+        .annotate(total=Sum(SecondsBetween("occurred_at", "previous_at")), n=Count("*"))
+        .values_list("week", "total", "n")
     )
-    sql, params = chained.query.sql_with_params()
-    # ``sql`` is the ORM's own compiled query; every value in it travels as a parameter.
-    outer = (
-        "SELECT chained.week, SUM(chained.gap), COUNT(chained.gap) "  # noqa: S608 # nosec B608
-        f"FROM ({sql}) chained WHERE chained.gap IS NOT NULL GROUP BY chained.week"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(outer, params)  # nosec B608
-        rows = cursor.fetchall()
     return {_week_of(week): _days(total, n) for week, total, n in rows if total is not None}
 
 
@@ -593,7 +576,8 @@ def followups_by_author_week(s: Slice, people_ids: list[int]) -> dict[tuple[int,
         .annotate(week=local_week("occurred_at", s.start, s.end))
         .order_by()
         .values("author", "week")
-        .annotate(n=Count("pk"))
+        # Rows, not keys, counted: PostgreSQL reads the author index alone.
+        .annotate(n=Count("*"))
     )
     counts: dict[tuple[int, dt.date], int] = defaultdict(int)
     for row in rows:

@@ -372,3 +372,12 @@ def test_the_generated_credit_and_signers_match_the_rule(company):
     assert Project.objects.filter(status=ProjectStatus.WON, signed_by__isnull=False).exists()
     found = credit_check()
     assert not found, found
+
+
+def test_the_generated_follow_up_chains_match_the_rule(company):
+    # Backfilled in one pass after the follow-ups are written, so checked here.
+    from pathscore.crm.chain import chain_check
+    from pathscore.crm.models import FollowUp
+
+    assert FollowUp.objects.filter(previous_at__isnull=False).exists()
+    assert chain_check() == []

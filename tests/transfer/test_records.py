@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from pathscore.crm.chain import chain_check
 from pathscore.crm.models import Contact, FollowUp, Project
 from pathscore.process.credit import credit_check
 from pathscore.process.models import NodeInstance
@@ -240,6 +241,8 @@ def test_follow_ups_are_recorded_by_code_by_names_and_for_the_customer(
 
     assert (again.to_create, again.to_update, again.unchanged) == (0, 0, 3)
     assert FollowUp.objects.count() == 3
+    # The imported rows are linked into their chains (crm.chain).
+    assert chain_check() == []
 
 
 def test_a_manager_imports_the_teams_follow_ups_credited_to_their_authors(

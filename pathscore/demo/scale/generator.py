@@ -32,6 +32,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from pathscore.crm.chain import backfill as backfill_chains
 from pathscore.crm.demo import _pdf as sample_pdf
 from pathscore.demo.scale import customers, evaluation, org
 from pathscore.demo.scale.bulk import (
@@ -237,6 +238,11 @@ def _generate(world: World, writer: BulkWriter, summary: Summary, progress, docu
             phase.advance(count)
         writer.flush()
         writer.drain()
+    with progress.phase("follow-up chains", 1) as phase:
+        # Each follow-up's previous one in its chain (crm.chain), set-based, before the
+        # indexes that hold it are built.
+        backfill_chains()
+        phase.advance()
     with progress.phase("indexes", len(indexes.saved)) as phase:
         if not relaxed:
             settle_foreign_keys()
