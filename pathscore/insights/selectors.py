@@ -32,6 +32,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.utils import timezone
 
