@@ -29,7 +29,8 @@ from pathscore.core.events import publish
 from pathscore.core.history import record_change
 from pathscore.core.models import Option
 from pathscore.core.permissions import require_write
-from pathscore.core.scoping import scope_for
+from pathscore.core.related import known_empty
+from pathscore.core.scoping import loaded_visible_to, scope_for
 from pathscore.crm import events, options
 from pathscore.crm.choices import MilestoneKind, ProjectStatus, TermState
 from pathscore.crm.models import (
@@ -67,8 +68,8 @@ class DuplicateCustomerError(ValidationError):
 
 def _require_visible(model, obj, actor, field: str):
     """Refuse an object the actor may not see, naming the field as if it did not exist."""
-    if obj is None:
-        return None
+    if obj is None or loaded_visible_to(obj, actor):
+        return obj
     if not model.objects.visible_to(actor).filter(pk=obj.pk).exists():
         raise ValidationError(
             {field: _("Select a valid choice. That choice is not one of the available choices.")}
@@ -418,7 +419,9 @@ def _clean_followup(
             _require_visible(Project, project, actor, "project")
         if customer is not None and customer.pk != project.customer_id:
             errors["customer"] = [_("The project belongs to another customer.")]
-        customer = project.customer
+        if customer is None or customer.pk != project.customer_id:
+            customer = project.customer
+        # else the caller's customer is the project's, already loaded: no second read
     elif customer is None:
         errors["project"] = [_("Choose a project or a customer.")]
     elif not visibility_checked:
@@ -531,7 +534,21 @@ def followup_create(
     if contacts:
         followup.contacts.set(contacts)
     texts = [text.strip()[:200] for text in needs if text and text.strip()]
-    bulk_create_with_history([CustomerNeed(followup=followup, text=t) for t in texts], CustomerNeed)
+    if texts:
+        bulk_create_with_history(
+            [CustomerNeed(followup=followup, text=t) for t in texts], CustomerNeed
+        )
+    # Whoever shows the new follow-up (the API's answer) reads its lists; the empty ones
+    # are known to be empty, so they are not asked for.
+    known_empty(
+        followup,
+        *(
+            name
+            for name, given in (("participants", participants), ("contacts", contacts))
+            if not given
+        ),
+        *(() if texts else ("needs",)),
+    )
     publish(
         events.FOLLOWUP_RECORDED,
         followup_id=followup.pk,

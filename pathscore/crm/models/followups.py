@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pathscore.core.history import HistoricalRecordsWithM2M
 from pathscore.core.models import BaseModel, Revisioned
 from pathscore.core.scoping import Scope, ScopedQuerySet, person_in_subtrees_q
 
@@ -95,7 +96,9 @@ class FollowUp(Revisioned, BaseModel):
     #: importing a row with the same key again updates this follow-up instead of adding one.
     external_id = models.CharField(_("external ID"), max_length=64, blank=True, default="")
 
-    history = HistoricalRecords(m2m_fields=[participants, contacts], excluded_fields=["revision"])
+    history = HistoricalRecordsWithM2M(
+        m2m_fields=[participants, contacts], excluded_fields=["revision"]
+    )
     objects = FollowUpQuerySet.as_manager()
 
     class Meta:
