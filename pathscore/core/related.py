@@ -13,4 +13,7 @@ def known_empty(instance, *names: str) -> None:
     """
     cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
     for name in names:
-        cache[name] = getattr(instance, name).none()
+        # The related model's empty queryset: building the relation's manager just to
+        # empty it would cost more than the answer saves.
+        related = instance._meta.get_field(name).related_model
+        cache[name] = related._default_manager.none()

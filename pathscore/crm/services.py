@@ -482,12 +482,6 @@ def followup_create(
 ) -> FollowUp:
     """Record a follow-up by ``actor``. The same ``client_key`` twice saves it once."""
     require_write(actor, FollowUp)
-    if client_key is not None:
-        existing = FollowUp.objects.filter(client_key=client_key).first()
-        if existing is not None:
-            if existing.author_id != actor.pk:
-                raise ValidationError(_("This form was already submitted by someone else."))
-            return existing
     customer, contacts, participants = _clean_followup(
         actor=actor,
         project=project,
@@ -526,8 +520,15 @@ def followup_create(
         with transaction.atomic():
             followup.save()
     except IntegrityError:
-        # Two submissions with one key raced; the first one won.
-        return FollowUp.objects.get(client_key=client_key)
+        # The key was saved before (a double tap, a retried sync, or a twin that raced
+        # this one): answer with that follow-up. The unique key finds it, so a new
+        # follow-up (nearly every call) needs no query asking first.
+        existing = FollowUp.objects.filter(client_key=client_key).first() if client_key else None
+        if existing is None:
+            raise
+        if existing.author_id != actor.pk:
+            raise ValidationError(_("This form was already submitted by someone else.")) from None
+        return existing
     # A new follow-up has no participants or contacts yet: setting none costs queries.
     if participants:
         followup.participants.set(participants)
