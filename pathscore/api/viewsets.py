@@ -33,7 +33,9 @@ class ServiceModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         instance = self.create_object(dict(serializer.validated_data))
-        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+        # The same serializer answers with the new record: its fields are built already.
+        serializer.instance = instance
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)

@@ -84,6 +84,26 @@ def person_in_subtrees_q(person: str, paths: tuple[str, ...]) -> Q:
     return Q(**{f"{person}__in": people})
 
 
+#: Where an object loaded through ``visible_to(user)`` keeps that user's id.
+_LOADED_VISIBLE_TO = "_pathscore_loaded_visible_to"
+
+
+def vouch_visible(obj, user) -> None:
+    """Note on ``obj`` that it was just loaded through ``visible_to(user)``.
+
+    An API field that resolves a related id through the caller's scope calls this, so the
+    service it hands the object to need not ask the database the same question again
+    within the request (see :func:`loaded_visible_to`).
+    """
+    if obj is not None and user is not None and user.pk is not None:
+        setattr(obj, _LOADED_VISIBLE_TO, user.pk)
+
+
+def loaded_visible_to(obj, user) -> bool:
+    """True if ``obj`` was loaded through ``visible_to(user)`` (:func:`vouch_visible`)."""
+    return user is not None and getattr(obj, _LOADED_VISIBLE_TO, None) == user.pk
+
+
 #: Extra visibility contributed by higher apps, keyed by model label ("crm.project").
 #: Layering forbids crm from knowing about hand-off tasks, yet technical support must see
 #: the projects behind their tasks: process registers that rule here instead.

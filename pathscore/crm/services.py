@@ -29,7 +29,8 @@ from pathscore.core.events import publish
 from pathscore.core.history import record_change
 from pathscore.core.models import Option
 from pathscore.core.permissions import require_write
-from pathscore.core.scoping import scope_for
+from pathscore.core.related import known_empty
+from pathscore.core.scoping import loaded_visible_to, scope_for
 from pathscore.crm import chain, events, options
 from pathscore.crm.choices import MilestoneKind, ProjectStatus, TermState
 from pathscore.crm.models import (
@@ -67,8 +68,8 @@ class DuplicateCustomerError(ValidationError):
 
 def _require_visible(model, obj, actor, field: str):
     """Refuse an object the actor may not see, naming the field as if it did not exist."""
-    if obj is None:
-        return None
+    if obj is None or loaded_visible_to(obj, actor):
+        return obj
     if not model.objects.visible_to(actor).filter(pk=obj.pk).exists():
         raise ValidationError(
             {field: _("Select a valid choice. That choice is not one of the available choices.")}
@@ -418,7 +419,9 @@ def _clean_followup(
             _require_visible(Project, project, actor, "project")
         if customer is not None and customer.pk != project.customer_id:
             errors["customer"] = [_("The project belongs to another customer.")]
-        customer = project.customer
+        if customer is None or customer.pk != project.customer_id:
+            customer = project.customer
+        # else the caller's customer is the project's, already loaded: no second read
     elif customer is None:
         errors["project"] = [_("Choose a project or a customer.")]
     elif not visibility_checked:
@@ -479,12 +482,6 @@ def followup_create(
 ) -> FollowUp:
     """Record a follow-up by ``actor``. The same ``client_key`` twice saves it once."""
     require_write(actor, FollowUp)
-    if client_key is not None:
-        existing = FollowUp.objects.filter(client_key=client_key).first()
-        if existing is not None:
-            if existing.author_id != actor.pk:
-                raise ValidationError(_("This form was already submitted by someone else."))
-            return existing
     customer, contacts, participants = _clean_followup(
         actor=actor,
         project=project,
@@ -523,8 +520,15 @@ def followup_create(
         with transaction.atomic():
             followup.save()
     except IntegrityError:
-        # Two submissions with one key raced; the first one won.
-        return FollowUp.objects.get(client_key=client_key)
+        # The key was saved before (a double tap, a retried sync, or a twin that raced
+        # this one): answer with that follow-up. The unique key finds it, so a new
+        # follow-up (nearly every call) needs no query asking first.
+        existing = FollowUp.objects.filter(client_key=client_key).first() if client_key else None
+        if existing is None:
+            raise
+        if existing.author_id != actor.pk:
+            raise ValidationError(_("This form was already submitted by someone else.")) from None
+        return existing
     # The previous follow-up's time, here and on the one after it (crm.chain).
     chain.relink([followup.project_id])
     # A new follow-up has no participants or contacts yet: setting none costs queries.
@@ -533,7 +537,21 @@ def followup_create(
     if contacts:
         followup.contacts.set(contacts)
     texts = [text.strip()[:200] for text in needs if text and text.strip()]
-    bulk_create_with_history([CustomerNeed(followup=followup, text=t) for t in texts], CustomerNeed)
+    if texts:
+        bulk_create_with_history(
+            [CustomerNeed(followup=followup, text=t) for t in texts], CustomerNeed
+        )
+    # Whoever shows the new follow-up (the API's answer) reads its lists; the empty ones
+    # are known to be empty, so they are not asked for.
+    known_empty(
+        followup,
+        *(
+            name
+            for name, given in (("participants", participants), ("contacts", contacts))
+            if not given
+        ),
+        *(() if texts else ("needs",)),
+    )
     publish(
         events.FOLLOWUP_RECORDED,
         followup_id=followup.pk,

@@ -487,7 +487,8 @@ def token_authenticate(*, secret: str, ip: str | None = None) -> ApiToken | None
     if prefix is None:
         return None
     digest = token_digest(secret)
-    candidates = ApiToken.objects.usable().filter(prefix=prefix).select_related("user")
+    # The user's department comes along: the request's scope needs its path.
+    candidates = ApiToken.objects.usable().filter(prefix=prefix).select_related("user__department")
     token = next((t for t in candidates if hmac.compare_digest(t.digest, digest)), None)
     if token is None or not token.user.is_active:
         return None

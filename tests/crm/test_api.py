@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -302,3 +303,70 @@ def test_schema_is_served(personas, login):
     response = login(personas.sales_a).get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/followups/" in response.content
+
+
+def test_creating_a_followup_by_token_takes_a_fixed_number_of_queries(
+    personas, records, django_assert_num_queries
+):
+    """The API's busiest write: token, scope, the project and customer through the
+    caller's scope, the mode, then the row and its history row. Nothing is read twice."""
+    from django.test import Client
+
+    from pathscore.org import services as org_services
+
+    project_a, _ = records
+    _token, secret = org_services.token_create(
+        user=personas.sales_a, name="sync", scope="write", expires_in_days=30
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    def post(**extra):
+        payload = {
+            "project": project_a.pk,
+            "customer": project_a.customer_id,
+            "occurred_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(),
+            "mode": "phone",
+            "content": "电话确认设备交付周期",
+            "client_key": str(uuid.uuid4()),
+            **extra,
+        }
+        return client.post("/api/v1/followups/", payload, content_type="application/json")
+
+    assert post().status_code == 201  # the token's last use is written once a minute
+    # token and user, roles, headed departments, project, customer, mode; a savepoint
+    # and its release around the service and around the insert; the row, its history row.
+    with django_assert_num_queries(12):
+        response = post()
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["participants"], body["contacts"], body["customer_needs"]) == ([], [], [])
+    created = FollowUp.objects.get(pk=body["id"])
+    assert created.history.get().history_user == personas.sales_a
+    assert created.customer_id == project_a.customer_id
+
+
+def test_a_token_cannot_attach_a_followup_to_a_foreign_project_or_customer(personas, records):
+    from django.test import Client
+
+    from pathscore.org import services as org_services
+
+    _project_a, project_b = records
+    _token, secret = org_services.token_create(
+        user=personas.sales_a, name="sync", scope="write", expires_in_days=30
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    base = {
+        "occurred_at": timezone.now().isoformat(),
+        "mode": "visit",
+        "content": "试图写入别人的项目",
+    }
+    for extra, field in (
+        ({"project": project_b.pk}, "project"),
+        ({"customer": project_b.customer_id}, "customer"),
+    ):
+        response = client.post(
+            "/api/v1/followups/", {**base, **extra}, content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert field in response.json()["errors"]
+    assert not FollowUp.objects.exists()

@@ -725,3 +725,30 @@ def test_the_history_names_participants_who_were_added(personas, login, records)
     assert "林工" in history
     assert "张主任" in history
     assert "{'followup'" not in history
+
+
+def test_a_new_followups_empty_lists_fill_once_something_is_added(personas, records):
+    """The service answers a new follow-up's empty lists without queries; adding to one
+    must show the addition, not the remembered emptiness."""
+    project_a, _project_b, contact_a, _contact_b = records
+    followup = factories.followup(personas.sales_a, project_a)
+    assert list(followup.participants.all()) == []
+    followup.participants.add(personas.tech)
+    followup.contacts.add(contact_a)
+    assert list(followup.participants.all()) == [personas.tech]
+    assert list(followup.contacts.all()) == [contact_a]
+
+
+def test_a_followup_created_with_participants_has_them_in_its_history(personas, records):
+    """The creation's history row lists no participants (there are none at that moment);
+    the row their addition writes lists them, credited to the author."""
+    project_a, _project_b, contact_a, _contact_b = records
+    followup = factories.followup(
+        personas.sales_a, project_a, participants=[personas.tech], contacts=[contact_a]
+    )
+    rows = list(followup.history.order_by("history_id"))
+    assert rows[0].history_type == "+"
+    assert list(rows[0].participants.all()) == [] and list(rows[0].contacts.all()) == []
+    latest = rows[-1]
+    assert [row.user_id for row in latest.participants.all()] == [personas.tech.pk]
+    assert [row.contact_id for row in latest.contacts.all()] == [contact_a.pk]

@@ -6,6 +6,7 @@ The records people edit carry their read-only ``revision``, the number in their 
 from rest_framework import serializers
 
 from pathscore.core.models import Option
+from pathscore.core.scoping import vouch_visible
 from pathscore.crm import options
 from pathscore.crm.models import (
     Contact,
@@ -28,6 +29,12 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         return self.queryset.model.objects.visible_to(getattr(request, "user", None))
+
+    def to_internal_value(self, data):
+        obj = super().to_internal_value(data)
+        # Found within the caller's scope: the service receiving it can take that as read.
+        vouch_visible(obj, getattr(self.context.get("request"), "user", None))
+        return obj
 
 
 class OptionField(serializers.SlugRelatedField):

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from pathscore.core.history import HistoricalRecordsWithM2M
 from pathscore.core.models import BaseModel, Revisioned
 from pathscore.core.scoping import Scope, ScopedQuerySet, person_in_subtrees_q
 
@@ -99,7 +100,7 @@ class FollowUp(Revisioned, BaseModel):
     #: a window over the period. Derived, so outside the history.
     previous_at = models.DateTimeField(_("previous follow-up at"), null=True, editable=False)
 
-    history = HistoricalRecords(
+    history = HistoricalRecordsWithM2M(
         m2m_fields=[participants, contacts], excluded_fields=["revision", "previous_at"]
     )
     objects = FollowUpQuerySet.as_manager()
