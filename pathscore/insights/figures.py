@@ -227,7 +227,14 @@ def request_query(params: QueryDict) -> str:
     return urlencode(pairs)
 
 
-def _store(s: Slice, query: str, figures: Figures, seconds: float, now: dt.datetime) -> None:
+def _store(
+    s: Slice,
+    query: str,
+    figures: Figures,
+    seconds: float,
+    now: dt.datetime,
+    read_at: dt.datetime | None = None,
+) -> None:
     values = {
         "request_query": query,
         "today": s.today,
@@ -235,7 +242,7 @@ def _store(s: Slice, query: str, figures: Figures, seconds: float, now: dt.datet
         "computed_at": now,
         "seconds": round(seconds, 3),
         "viewer": s.viewer,
-        "read_at": now,
+        "read_at": read_at or now,
     }
     key = snapshot_key(s)
     try:
@@ -310,9 +317,9 @@ def figures_refresh(now: dt.datetime | None = None) -> int:
         people_ids = list(selectors.salespeople(s).values_list("pk", flat=True))
         started = time.monotonic()
         figures = compute(s, people_ids)
-        _store(s, row.request_query, figures, time.monotonic() - started, timezone.now())
         # The new row keeps the slice's last reading, so it stays warm as long as that lasts.
-        FiguresSnapshot.objects.filter(key=snapshot_key(s)).update(read_at=row.read_at)
+        seconds = time.monotonic() - started
+        _store(s, row.request_query, figures, seconds, timezone.now(), read_at=row.read_at)
         computed += 1
     FiguresSnapshot.objects.filter(today__lt=today).delete()
     FiguresSnapshot.objects.filter(read_at__lt=now - KEEP_WARM_FOR).delete()
