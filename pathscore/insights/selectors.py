@@ -236,6 +236,10 @@ def followups_between(s: Slice, start: dt.date, end: dt.date) -> QuerySet:
     return followups(s).filter(catalogue.between("occurred_at", start, end))
 
 
+#: The fields of a salesperson that the dashboard shows (name, team, the team's place).
+SHOWN_PERSON_FIELDS = ("name", "department__name", "department__path", "department__parent")
+
+
 def salespeople(s: Slice) -> QuerySet:
     """Active salespeople the viewer may see (their subtree; everyone for HR and
     executives), narrowed to the chosen department, in department then name order."""
@@ -742,8 +746,9 @@ class Ranked:
     person: User
     total: Decimal
     rank: int
-    #: Frozen totals of the last closed periods, oldest first: (period name, total).
-    history: list[tuple[str, Decimal]]
+    #: Frozen totals of the last closed periods, oldest first: (period name, total); filled
+    #: in by ``with_history`` for the rows shown.
+    history: list[tuple[str, Decimal]] = field(default_factory=list)
 
 
 @dataclass
@@ -758,28 +763,9 @@ class Ranking:
     stale: bool = False
 
 
-def _history(s: Slice, person_ids: list[int]) -> dict[int, list[tuple[str, Decimal]]]:
-    """Frozen totals of each person's last closed periods, oldest first. One query."""
-    frozen_periods = Period.objects.exclude(state=PeriodState.OPEN).order_by("-starts_on", "-pk")
-    history: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    results = (
-        Result.objects.visible_to(s.viewer)
-        .filter(
-            person__in=person_ids,
-            period__in=frozen_periods.values("pk")[:SPARKLINE_PERIODS],
-            version=F("period__version"),
-        )
-        .order_by("period__starts_on", "period_id")
-        .values_list("person", "period__name", "total")
-    )
-    for person_id, period_name, total in results:
-        history[person_id].append((period_name, total))
-    return history
-
-
 def ranking(s: Slice, people: list[User]) -> Ranking:
-    """Salespeople by their live score in the open period, best first, each with the
-    frozen totals of their last periods.
+    """Salespeople by their live score in the open period, best first (their frozen
+    totals of the last periods come from ``with_history``, for the rows shown).
 
     The scores are those stored by the scheduled refresh (``scoring.services.
     live_scores_refresh``): one query, ordered in SQL, whatever the number of people.
@@ -809,7 +795,6 @@ def ranking(s: Slice, people: list[User]) -> Ranking:
             .first()
         )
     stale = computed_at is None or computed_at < timezone.now() - LIVE_STALE_AFTER
-    history = _history(s, [person_id for person_id, _total, _at in stored]) if stored else {}
     ranked: list[Ranked] = []
     for position, (person_id, total, _at) in enumerate(stored, start=1):
         rank = ranked[-1].rank if ranked and ranked[-1].total == total else position
@@ -818,10 +803,34 @@ def ranking(s: Slice, people: list[User]) -> Ranking:
                 person=by_id[person_id],
                 total=total,
                 rank=rank,
-                history=history.get(person_id, []),
             )
         )
     return Ranking(period=period, rows=ranked, computed_at=computed_at, stale=stale)
+
+
+def with_history(s: Slice, rows: list[Ranked]) -> list[Ranked]:
+    """Fill in the frozen totals of each row's person over their last closed periods,
+    oldest first (one query). Only for the rows a page shows: the company's ranking lists
+    a thousand people and shows thirty."""
+    if not rows:
+        return rows
+    frozen_periods = Period.objects.exclude(state=PeriodState.OPEN).order_by("-starts_on", "-pk")
+    by_person = {row.person.pk: row for row in rows}
+    for row in rows:
+        row.history = []
+    results = (
+        Result.objects.visible_to(s.viewer)
+        .filter(
+            person__in=list(by_person),
+            period__in=frozen_periods.values("pk")[:SPARKLINE_PERIODS],
+            version=F("period__version"),
+        )
+        .order_by("period__starts_on", "period_id")
+        .values_list("person", "period__name", "total")
+    )
+    for person_id, period_name, total in results:
+        by_person[person_id].history.append((period_name, total))
+    return rows
 
 
 # --- Project cycle distribution ---------------------------------------------------------

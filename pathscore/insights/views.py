@@ -83,7 +83,9 @@ def dashboard_context(s: Slice, query: str = "", refresh: bool = False) -> dict:
     """Everything the dashboard shows, in a fixed number of queries. ``query`` is the
     page's own query string (the key under which a company-wide view's figures are
     stored, see ``insights.figures``); ``refresh`` computes those figures again now."""
-    people = list(selectors.salespeople(s))
+    # What the charts and the ranking show of a person: a thousand whole users were a
+    # tenth of the company page's time.
+    people = list(selectors.salespeople(s).only(*selectors.SHOWN_PERSON_FIELDS))
     people_ids = [person.pk for person in people]
     teams = charts.groups_of(people) if len(people) > PER_PERSON_LIMIT else None
     type_names = selectors.customer_type_names()
@@ -96,6 +98,7 @@ def dashboard_context(s: Slice, query: str = "", refresh: bool = False) -> dict:
     shown = ranking.rows
     if len(shown) > RANKING_TOP + RANKING_BOTTOM:
         shown = shown[:RANKING_TOP] + shown[-RANKING_BOTTOM:]
+    selectors.with_history(s, shown)
     before = s.previous
     return {
         "kpis": f.kpis,

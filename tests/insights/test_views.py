@@ -450,6 +450,46 @@ def test_ranking_order_and_ties_from_the_stored_scores(personas, login, monkeypa
     assert "2" in gap and gap.startswith("……另有")
 
 
+def test_frozen_totals_are_read_for_the_ranked_rows_shown_only(personas, login, monkeypatch):
+    from pathscore.insights import views
+    from pathscore.scoring.choices import PeriodState
+    from pathscore.scoring.models import Period, Result
+
+    build_world(personas)
+    period = open_period(personas)
+    add_salespeople(personas, 2)
+    people = {user.username: user for user in User.objects.filter(username__startswith="extra_")}
+    stored_score(period, personas.sales_a, "70.00")
+    stored_score(period, people["extra_0"], "80.00")
+    stored_score(period, people["extra_1"], "90.00")
+    closed = Period.objects.create(
+        kind="custom",
+        name="上一期",
+        starts_on=period.starts_on - dt.timedelta(days=30),
+        ends_on=period.starts_on - dt.timedelta(days=1),
+        state=PeriodState.PUBLISHED,
+    )
+    for person, total in ((personas.sales_a, "61.00"), (people["extra_0"], "72.00")):
+        Result.objects.create(
+            period=closed,
+            person=person,
+            department=person.department,  # the team the manager heads: visible to them
+            computed_total=Decimal(total),
+            total=Decimal(total),
+        )
+    monkeypatch.setattr(engine, "evaluate", no_evaluation)
+    monkeypatch.setattr(views, "RANKING_TOP", 1)
+    monkeypatch.setattr(views, "RANKING_BOTTOM", 1)
+    response = login(personas.manager_a).get(DASHBOARD)
+    shown = {item["row"].person.username: item for item in response.context["ranked"]}
+    assert set(shown) == {"extra_1", "sales_a"}
+    assert shown["sales_a"]["row"].history == [("上一期", Decimal("61.00"))]
+    assert shown["sales_a"]["sparkline"]  # the line is drawn from the frozen total
+    assert shown["extra_1"]["row"].history == []  # nothing frozen for this one
+    hidden = [row for row in response.context["ranking"].rows if row.person == people["extra_0"]]
+    assert hidden[0].history == []  # not shown: its totals were never read
+
+
 def test_stale_scores_are_shown_with_a_warning_and_a_refresh_queued(personas, login, monkeypatch):
     build_world(personas)
     period = open_period(personas)
@@ -476,3 +516,27 @@ def test_stale_scores_are_shown_with_a_warning_and_a_refresh_queued(personas, lo
     response = client.get(DASHBOARD)
     assert not response.context["ranking"].stale and queued == [period.pk]
     assert 'data-testid="ranking-stale"' not in response.content.decode()
+
+
+def test_the_salesperson_menu_lists_visible_names_and_a_choice_filters(personas, login):
+    from pathscore.insights.filters import DashboardFilterForm
+
+    build_world(personas)
+    personas.sales_b.name = ""  # a person without a name is listed by their username
+    personas.sales_b.save(update_fields=["name"])
+    executive = DashboardFilterForm(viewer=personas.executive, today=timezone.localdate())
+    menu = dict(executive.fields["salesperson"].widget.choices)
+    assert menu[personas.sales_a.pk] == personas.sales_a.name
+    assert menu[personas.sales_b.pk] == "sales_b"
+    manager = DashboardFilterForm(viewer=personas.manager_a, today=timezone.localdate())
+    assert personas.sales_b.pk not in dict(manager.fields["salesperson"].widget.choices)
+    chosen = DashboardFilterForm(
+        {"salesperson": personas.sales_a.pk}, viewer=personas.manager_a, today=timezone.localdate()
+    )
+    assert chosen.is_valid() and chosen.to_slice().salesperson == personas.sales_a
+    foreign = DashboardFilterForm(
+        {"salesperson": personas.sales_b.pk}, viewer=personas.manager_a, today=timezone.localdate()
+    )
+    assert not foreign.is_valid() and "salesperson" in foreign.errors
+    page = login(personas.manager_a).get(DASHBOARD).content.decode()
+    assert f'<option value="{personas.sales_a.pk}">{personas.sales_a.name}</option>' in page
