@@ -99,6 +99,43 @@ def local_week(field: str, start: dt.date, end: dt.date):
     return TruncWeek(field, tzinfo=timezone.get_current_timezone())
 
 
+class WeekOf(Func):
+    """The Monday of a date column's week, as a date, natively: ``date(day, 'weekday 0',
+    '-6 days')`` on SQLite (Django's ``TruncWeek`` there is a Python function per row),
+    ``date_trunc('week', day)::date`` on PostgreSQL. The column is a local day already
+    (a rollup's), so no time zone is involved."""
+
+    arity = 1
+    output_field = DateField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # 'weekday 0' moves forward to the Sunday ending the week (or stays on it).
+        template = "date(%(expressions)s, 'weekday 0', '-6 days')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        # A timestamp without zone: the truncation cannot depend on the session's zone.
+        template = "CAST(date_trunc('week', CAST(%(expressions)s AS timestamp)) AS date)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def company_days(start: dt.date, end: dt.date) -> bool:
+    """True if the current time zone's local days are the company's (the default zone's)
+    over ``start``..``end``: the same zone, or two zones keeping the same one offset. A
+    rollup by the company's local day answers a question about local days only then."""
+    current, company = timezone.get_current_timezone(), timezone.get_default_timezone()
+    if current == company or _zone_key(current) == _zone_key(company):
+        return True
+    if (end - start).days > MAX_CHECKED_DAYS:
+        return False
+    offset = _fixed_offset(current, start, end)
+    return offset is not None and offset == _fixed_offset(company, start, end)
+
+
+def _zone_key(zone: dt.tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
+
+
 class SecondsBetween(Func):
     """``later - earlier`` in seconds (a float), natively: Django's duration arithmetic
     on SQLite is a Python function per row."""

@@ -8,6 +8,11 @@ PROJECT_CHANGED = "crm.project_changed"
 #: A customer's type changed: every project of the customer moves with it.
 CUSTOMER_CHANGED = "crm.customer_changed"
 FOLLOWUP_RECORDED = "crm.followup_recorded"
+#: Follow-ups of these authors were recorded, or moved in time, within a span of time:
+#: ``author_ids``, ``first_at`` and ``last_at`` (aware datetimes), and ``added_only`` (True:
+#: follow-ups were only added, none left a day). Published once per write, a bulk import
+#: included.
+FOLLOWUPS_DATED = "crm.followups_dated"
 CUSTOMER_NEED_RAISED = "crm.customer_need_raised"
 DOCUMENT_VERSION_UPLOADED = "crm.document_version_uploaded"
 DOCUMENT_FEEDBACK_RECORDED = "crm.document_feedback_recorded"

@@ -531,6 +531,13 @@ def followup_create(
         return existing
     # The previous follow-up's time, here and on the one after it (crm.chain).
     chain.relink([followup.project_id])
+    publish(
+        events.FOLLOWUPS_DATED,
+        author_ids=[actor.pk],
+        first_at=followup.occurred_at,
+        last_at=followup.occurred_at,
+        added_only=True,
+    )
     # A new follow-up has no participants or contacts yet: setting none costs queries.
     if participants:
         followup.participants.set(participants)
@@ -689,6 +696,17 @@ def followup_create_many(
     # The previous follow-up's times of every chain the rows joined: one UPDATE per 500
     # projects (crm.chain).
     chain.relink(followup.project_id for followup in followups)
+    if followups:
+        # One event for the whole batch (its authors, its first and last times), not one
+        # per row: whoever keeps counts per day recounts the span once.
+        times = [followup.occurred_at for followup in followups]
+        publish(
+            events.FOLLOWUPS_DATED,
+            author_ids=sorted(authors),
+            first_at=min(times),
+            last_at=max(times),
+            added_only=True,
+        )
     for followup in created:
         publish(
             events.FOLLOWUP_RECORDED,
@@ -732,6 +750,7 @@ def followup_update(
         **merged,
     )
     moved_from = followup.project_id
+    was_at, was_by = followup.occurred_at, followup.author_id
     for name, value in fields.items():
         setattr(followup, name, value)
     followup.customer = customer
@@ -740,6 +759,15 @@ def followup_update(
     # A new time or project moves the follow-up within its chain or to another one: both
     # projects' chains are recomputed (crm.chain).
     chain.relink([moved_from, followup.project_id])
+    if followup.occurred_at != was_at or followup.author_id != was_by:
+        # It left one day and joined another: both, and the days between, are recounted.
+        publish(
+            events.FOLLOWUPS_DATED,
+            author_ids=sorted({was_by, followup.author_id}),
+            first_at=min(was_at, followup.occurred_at),
+            last_at=max(was_at, followup.occurred_at),
+            added_only=False,
+        )
     if participants is not None:
         followup.participants.set(participants_list)
     if contacts is not None:

@@ -62,7 +62,7 @@ def load_demo(
         if stdout is not None:
             stdout.write(f"  · {label}\n")
         load(ctx)
-    # Parts may write projects in bulk, past the services: count them once at the end.
+    # Parts may write projects or follow-ups past the services: count them once at the end.
     from pathscore.insights.rollups import rollup_rebuild
 
     rollup_rebuild()

@@ -10,21 +10,33 @@ Recomputing an owner is two statements (delete the owner's rows, insert the grou
 count), whatever changed: there is no delta arithmetic to get wrong. Bulk loads (the
 scale generator, the demo) rebuild everything at the end in one INSERT … SELECT, and a
 nightly job does the same, repairing any drift left by a write outside the services.
+
+``FollowUpDayCount`` holds, per author, the follow-ups of each local day (the company's
+time zone). The follow-up services publish one event per write — a recording, a bulk
+import, a correction that moves one in time — naming the authors and the span of time;
+the handler recounts those authors' days of that span from the raw follow-ups, inside
+the same transaction, again without delta arithmetic. A recording only adds follow-ups,
+so its days are recounted by one INSERT … SELECT that overwrites the rows it finds (an
+upsert: one statement on the API's hot path); a correction can empty a day, so the span's
+rows are deleted first. A deleted follow-up is caught by the model's delete signal.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Max, Min
 from django.db.models.signals import post_delete
+from django.utils import timezone
 
 from pathscore.core.events import subscribe_in_transaction
+from pathscore.core.localtime import MAX_CHECKED_DAYS, local_date
 from pathscore.crm import events as crm_events
 from pathscore.crm.choices import ProjectStatus
-from pathscore.crm.models import Project
-from pathscore.insights.models import ActiveProjectCount
+from pathscore.crm.models import FollowUp, Project
+from pathscore.insights.models import ActiveProjectCount, FollowUpDayCount
 from pathscore.process import events as process_events
 
 #: The rollup's columns, in the order of the grouped query's SELECT list.
@@ -73,11 +85,111 @@ def rollup_refresh_owners(owner_ids: Iterable[int]) -> None:
 
 
 def rollup_rebuild() -> int:
-    """Recompute every rollup row from the raw rows; idempotent. Returns the row count."""
+    """Recompute every rollup row (active projects, follow-ups per day) from the raw rows;
+    idempotent. Returns the row count."""
     with transaction.atomic():
         ActiveProjectCount.objects.all().delete()
         _insert_counted(None)
-        return ActiveProjectCount.objects.count()
+        return ActiveProjectCount.objects.count() + followup_days_rebuild()
+
+
+# --- Follow-ups per author and local day --------------------------------------------------
+
+#: Authors per statement: bounded IN lists on every database.
+AUTHOR_CHUNK = 500
+#: Local days per statement: over such a span the zone's offset is checked, so SQLite
+#: computes the local day natively (``core.localtime``).
+DAYS_CHUNK = MAX_CHECKED_DAYS
+
+
+def _company_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def counted_days(first_day: dt.date, last_day: dt.date, author_ids: Iterable[int] | None = None):
+    """Follow-ups per author and local day (the current time zone), recomputed from the
+    raw rows, for the days ``first_day``..``last_day``; ``author_ids`` narrows it to those
+    authors, None counts everyone."""
+    rows = FollowUp.objects.filter(
+        occurred_at__gte=_day_start(first_day),
+        occurred_at__lt=_day_start(last_day + dt.timedelta(days=1)),
+    )
+    if author_ids is not None:
+        rows = rows.filter(author__in=list(author_ids))
+    return (
+        rows.order_by()
+        .annotate(local_day=local_date("occurred_at", first_day, last_day))
+        .values("author", "local_day")
+        .annotate(n=Count("*"))
+    )
+
+
+def _insert_days(
+    first_day: dt.date, last_day: dt.date, author_ids: list[int] | None, *, upsert: bool
+) -> None:
+    """INSERT … SELECT of the grouped count; with ``upsert`` a row already there takes the
+    new count (a recount, not an increment)."""
+    sql, params = counted_days(first_day, last_day, author_ids).query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = quote(FollowUpDayCount._meta.db_table)
+    author, day, count = quote("author_id"), quote("day"), quote("count")
+    # ``sql`` is the ORM's own compiled query, every value in it a parameter; the names are
+    # the model's, quoted by the backend: no outside input reaches the statement's text.
+    statement = f"INSERT INTO {table} ({author}, {day}, {count}) {sql}"  # noqa: S608  # nosec B608
+    if upsert:
+        # The SELECT always has a WHERE, so SQLite reads ON CONFLICT as the upsert's.
+        statement += f" ON CONFLICT ({author}, {day}) DO UPDATE SET {count} = excluded.{count}"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def _spans(first_day: dt.date, last_day: dt.date):
+    while first_day <= last_day:
+        end = min(last_day, first_day + dt.timedelta(days=DAYS_CHUNK - 1))
+        yield first_day, end
+        first_day = end + dt.timedelta(days=1)
+
+
+def followup_days_refresh(
+    author_ids: Iterable[int], first_day: dt.date, last_day: dt.date, *, added_only: bool = False
+) -> None:
+    """Recount the follow-ups of these authors on the local days ``first_day``..``last_day``
+    (the company's time zone) from the raw rows. ``added_only``: follow-ups were only
+    added, so no day can have emptied and the recount overwrites in one statement per
+    span; else the span's rows are deleted first (two statements)."""
+    author_ids = sorted({author_id for author_id in author_ids if author_id is not None})
+    if not author_ids or first_day > last_day:
+        return
+    # Nested in the writer's transaction without a savepoint (no extra statements); on
+    # its own, one transaction.
+    with transaction.atomic(savepoint=False), timezone.override(timezone.get_default_timezone()):
+        for start in range(0, len(author_ids), AUTHOR_CHUNK):
+            chunk = author_ids[start : start + AUTHOR_CHUNK]
+            for span_first, span_last in _spans(first_day, last_day):
+                if not added_only:
+                    FollowUpDayCount.objects.filter(
+                        author__in=chunk, day__gte=span_first, day__lte=span_last
+                    ).delete()
+                _insert_days(span_first, span_last, chunk, upsert=True)
+
+
+def followup_days_rebuild() -> int:
+    """Recompute every row of follow-ups per day from the raw rows; idempotent. Returns
+    the row count."""
+    with transaction.atomic(), timezone.override(timezone.get_default_timezone()):
+        FollowUpDayCount.objects.all().delete()
+        span = FollowUp.objects.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+        if span["first"] is None:
+            return 0
+        for span_first, span_last in _spans(
+            _company_day(span["first"]), _company_day(span["last"])
+        ):
+            _insert_days(span_first, span_last, None, upsert=False)
+        return FollowUpDayCount.objects.count()
 
 
 # --- Keeping it exact: handlers of the writes that move projects between keys ---------------
@@ -118,6 +230,26 @@ def on_project_deleted(sender, instance, **_kwargs) -> None:
         rollup_refresh_owners([instance.owner_id])
 
 
+def on_followups_dated(
+    *,
+    author_ids: Iterable[int],
+    first_at: dt.datetime,
+    last_at: dt.datetime,
+    added_only: bool = False,
+    **_payload,
+) -> None:
+    """Recorded, imported, or moved in time: recount the authors' days of the span."""
+    followup_days_refresh(
+        author_ids, _company_day(first_at), _company_day(last_at), added_only=added_only
+    )
+
+
+def on_followup_deleted(sender, instance, **_kwargs) -> None:
+    # Deletion has no service (follow-ups are protected; the admin, a script): the signal.
+    day = _company_day(instance.occurred_at)
+    followup_days_refresh([instance.author_id], day, day)
+
+
 def connect() -> None:
     for event in (
         crm_events.PROJECT_CREATED,
@@ -129,3 +261,7 @@ def connect() -> None:
     subscribe_in_transaction(crm_events.PROJECT_HANDED_OVER, on_project_handed_over)
     subscribe_in_transaction(crm_events.CUSTOMER_CHANGED, on_customer_changed)
     post_delete.connect(on_project_deleted, sender=Project, dispatch_uid="insights.rollups")
+    subscribe_in_transaction(crm_events.FOLLOWUPS_DATED, on_followups_dated)
+    post_delete.connect(
+        on_followup_deleted, sender=FollowUp, dispatch_uid="insights.rollups.followup_days"
+    )

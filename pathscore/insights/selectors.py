@@ -41,6 +41,8 @@ from pathscore.core.localtime import (
     DaysBetween,
     MillisecondsBetween,
     SecondsBetween,
+    WeekOf,
+    company_days,
     local_week,
 )
 from pathscore.core.models import Option
@@ -51,7 +53,7 @@ from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus
 from pathscore.crm.models import Document, DocumentVersion, FollowUp, Project
 from pathscore.insights import onetrip
 from pathscore.insights.filters import Slice
-from pathscore.insights.models import ActiveProjectCount
+from pathscore.insights.models import ActiveProjectCount, FollowUpDayCount
 from pathscore.org.models import User
 from pathscore.process import stalls
 from pathscore.process.choices import OPEN_STATES, NodeState, VersionStatus
@@ -575,19 +577,56 @@ def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
 
 
 def followups_by_author_week(s: Slice, people_ids: list[int]) -> dict[tuple[int, dt.date], int]:
-    rows = (
-        followups_between(s, s.start, s.end)
-        .filter(author__in=people_ids)
-        .annotate(week=local_week("occurred_at", s.start, s.end))
-        .order_by()
-        .values("author", "week")
-        # Rows, not keys, counted: PostgreSQL reads the author index alone.
-        .annotate(n=Count("*"))
-    )
+    """Follow-ups of ``people_ids`` by author and local week (its Monday), within the
+    period. One query: from the rollup of follow-ups per day when it can answer (see
+    :func:`_followup_days`), else counted from the raw rows."""
+    days = _followup_days(s) if USE_ROLLUPS else None
+    if days is not None:
+        rows = (
+            days.filter(author__in=people_ids)
+            .annotate(week=WeekOf("day"))
+            .order_by()
+            .values("author", "week")
+            .annotate(n=Sum("count"))
+            .values_list("author", "week", "n")
+        )
+    else:
+        rows = (
+            followups_between(s, s.start, s.end)
+            .filter(author__in=people_ids)
+            .annotate(week=local_week("occurred_at", s.start, s.end))
+            .order_by()
+            .values("author", "week")
+            # Rows, not keys, counted: PostgreSQL reads the author index alone.
+            .annotate(n=Count("*"))
+            .values_list("author", "week", "n")
+        )
+    # A thousand people × thirteen weeks for the company: tuples, not dicts.
     counts: dict[tuple[int, dt.date], int] = defaultdict(int)
-    for row in rows:
-        counts[(row["author"], _week_of(row["week"]))] += row["n"]
+    for author, week, n in rows:
+        counts[(author, _week_of(week))] += n
     return dict(counts)
+
+
+def _followup_days(s: Slice) -> QuerySet | None:
+    """The slice's rows of the rollup ``FollowUpDayCount`` within the period, or None when
+    the slice asks something the rollup cannot answer (then the raw rows are read).
+
+    The rollup is per author and local day, so it answers when the slice filters nothing
+    about the follow-up's project or customer (customer type, category, current node) and
+    the viewer's local days are the company's. It counts exactly what :func:`followups`
+    counts: whoever is signed in sees every follow-up they wrote, a manager every one
+    their team wrote (the scope's author rule) and HR and executives all, so the team's
+    and the person's conditions on the author are the whole scope."""
+    if s.record_q() or not company_days(s.start, s.end):
+        return None
+    if scope_for(s.viewer).is_anonymous:
+        return FollowUpDayCount.objects.none()
+    return (
+        FollowUpDayCount.objects.filter(day__gte=s.start, day__lte=s.end)
+        .filter(_team_q(s, "author"))
+        .filter(s.person_q("author"))
+    )
 
 
 def week_followups(s: Slice, week: dt.date) -> QuerySet:

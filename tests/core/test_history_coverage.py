@@ -46,6 +46,10 @@ EXEMPT: dict[str, str] = {
     "insights.ActiveProjectCount": (
         "derived: recomputed from the projects by every write that moves one, and rebuilt nightly"
     ),
+    "insights.FollowUpDayCount": (
+        "derived: recounted from the follow-ups by every write that records or moves one, and "
+        "rebuilt nightly; the follow-ups keep their own history"
+    ),
     "process.StallThreshold": "derived: a daily job recomputes every row from approved nodes",
     "scoring.Result": (
         "a frozen snapshot of a closed period; a change is a new version row with its reason"

@@ -20,6 +20,7 @@ from pathscore.insights.rollups import counted_rows, rollup_rebuild
 from pathscore.process import services as process_services
 from pathscore.process.models import NodeInstance, ProjectProcess
 from tests.crm import factories
+from tests.insights import test_follow_up_days as follow_up_days
 from tests.transfer.conftest import run_import  # noqa: F401  (fixture)
 from tests.transfer.test_records import grid  # noqa: F401  (fixture)
 
@@ -205,6 +206,8 @@ def test_the_scale_generator_builds_the_rollup(django_db_blocker):
         generate(scale="XS", seed=7, as_of=dt.date(2026, 11, 26), run_hooks=False)
         assert ActiveProjectCount.objects.exists()
         assert_exact()
+        # The follow-ups per day too (tests/insights/test_follow_up_days.py).
+        assert follow_up_days.stored() and follow_up_days.stored() == follow_up_days.recounted()
         transaction.set_rollback(True)
 
 

@@ -258,7 +258,8 @@ def _generate(world: World, writer: BulkWriter, summary: Summary, progress, docu
         if relaxed:
             restore_foreign_keys()
     with progress.phase("rollups", 1) as phase:
-        # The projects were written in bulk, past the services: count them once, set-based.
+        # Projects and follow-ups were written in bulk, past the services: count them once,
+        # set-based.
         rollup_rebuild()
         phase.advance()
     with progress.phase("statistics", 1) as phase:

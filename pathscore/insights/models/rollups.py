@@ -1,4 +1,4 @@
-"""Rollups: counts the dashboard reads instead of joining every project each time."""
+"""Rollups: counts the dashboard reads instead of counting every raw row each time."""
 
 from django.conf import settings
 from django.db import models
@@ -60,3 +60,41 @@ class ActiveProjectCount(models.Model):
 
     def __str__(self):
         return f"{self.owner_id}/{self.definition_id}/{self.customer_type_id}: {self.count}"
+
+
+class FollowUpDayCount(models.Model):
+    """How many follow-ups one author recorded on one local day (the company's time zone):
+    the dashboard's "follow-ups per salesperson per week" sums these instead of counting
+    a quarter's follow-ups row by row.
+
+    Derived rows, never edited by hand: ``insights.rollups`` recomputes the days an
+    author's follow-ups were recorded on, moved from or moved to from the raw follow-ups,
+    inside the transaction of every write that records or moves one, and a nightly job
+    rebuilds everything (repairing any drift). A day without follow-ups has no row.
+    """
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    #: The follow-ups' local day in the company's time zone (``settings.TIME_ZONE``).
+    day = models.DateField(_("day"))
+    count = models.PositiveIntegerField(_("follow-ups"))
+
+    class Meta:
+        constraints = [
+            # Also the index of a team's question: these authors, these days.
+            models.UniqueConstraint(fields=["author", "day"], name="insights_followup_day_key")
+        ]
+        indexes = [
+            # The company's question (every author, these days), from the index alone.
+            models.Index(fields=["day", "author", "count"], name="insights_followup_day_all")
+        ]
+        verbose_name = _("follow-ups per day")
+        verbose_name_plural = _("follow-ups per day")
+
+    def __str__(self):
+        return f"{self.author_id}/{self.day}: {self.count}"

@@ -10,7 +10,8 @@ from pathscore.insights.rollups import rollup_rebuild
 class Command(BaseCommand):
     help = (
         "Recompute every rollup row (active projects by owner, current node, customer type "
-        "and category) from the projects, as the nightly job does. Idempotent."
+        "and category; follow-ups by author and local day) from the raw rows, as the "
+        "nightly job does. Idempotent."
     )
 
     def handle(self, *args, **options):
