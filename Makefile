@@ -51,7 +51,7 @@ system-deps:
 
 ## Install what the tests need and run the whole suite, browser tests included
 test: install-dev system-deps
-	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## Load test: salespeople record follow-ups while managers read dashboards (gunicorn on loopback).
 ## USERS, SPAWN_RATE and DURATION override 20, 5 and 60s; fails if any request failed.
