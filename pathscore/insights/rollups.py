@@ -18,7 +18,8 @@ the handler recounts those authors' days of that span from the raw follow-ups, i
 the same transaction, again without delta arithmetic. A recording only adds follow-ups,
 so its days are recounted by one INSERT … SELECT that overwrites the rows it finds (an
 upsert: one statement on the API's hot path); a correction can empty a day, so the span's
-rows are deleted first. A deleted follow-up is caught by the model's delete signal.
+rows are deleted first. A deleted follow-up is caught by the model's delete signal and
+takes one from its day's row (a decrement by key: a bulk delete stays linear).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, F, Max, Min
 from django.db.models.signals import post_delete
 from django.utils import timezone
 
@@ -245,9 +246,14 @@ def on_followups_dated(
 
 
 def on_followup_deleted(sender, instance, **_kwargs) -> None:
-    # Deletion has no service (follow-ups are protected; the admin, a script): the signal.
+    # Deletion has no service (follow-ups are protected; the admin, a script): the signal,
+    # sent for each row. A deleted follow-up takes one away from its day, so the day's row
+    # is decremented by its key (and dropped at zero) rather than recounted: recounting the
+    # day for each row of a bulk delete of thousands was quadratic.
     day = _company_day(instance.occurred_at)
-    followup_days_refresh([instance.author_id], day, day)
+    row = FollowUpDayCount.objects.filter(author_id=instance.author_id, day=day)
+    if not row.filter(count__gt=1).update(count=F("count") - 1):
+        row.delete()
 
 
 def connect() -> None:

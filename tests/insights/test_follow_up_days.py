@@ -225,6 +225,22 @@ def test_a_deleted_follow_up_leaves_the_rollup(personas, projects):
     assert stored() == {(personas.sales_a.pk, days_ago(7)): 1}
 
 
+def test_a_bulk_delete_takes_one_statement_per_row_and_stays_exact(personas, projects):
+    mine, theirs = projects
+    for minute in range(12):
+        record(personas.sales_a, mine, local(days_ago(4), 9, minute))
+    record(personas.sales_b, theirs, local(days_ago(4), 9))
+    kept = record(personas.sales_a, mine, local(days_ago(3), 9))
+    with CaptureQueriesContext(connection) as context:
+        FollowUp.objects.filter(author=personas.sales_a, pk__lt=kept.pk).delete()
+    # A decrement per row (the last one drops the day's row): no recount of the day.
+    rollup = statements_on_the_rollup(context)
+    assert len(rollup) == 13
+    assert not [sql for sql in rollup if "INSERT" in sql]
+    assert_exact()
+    assert (personas.sales_a.pk, days_ago(4)) not in stored()
+
+
 def test_a_rolled_back_write_leaves_the_rollup_as_it_was(personas, projects):
     mine, theirs = projects
     kept = record(personas.sales_a, mine, local(days_ago(3), 10))
