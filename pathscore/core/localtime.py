@@ -24,6 +24,7 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    Sum,
     Value,
 )
 from django.db.models.functions import TruncDate, TruncWeek
@@ -158,6 +159,27 @@ class SecondsBetween(Func):
         earlier, earlier_params = compiler.compile(self.source_expressions[1])
         return (
             f"EXTRACT(EPOCH FROM ({later} - {earlier}))::double precision",
+            (*later_params, *earlier_params),
+        )
+
+
+class SecondsSum(Sum):
+    """The sum over the rows of ``later - earlier``, in seconds (a float): ``Sum`` of
+    ``SecondsBetween``, except that PostgreSQL adds the intervals and converts the total
+    once — an EXTRACT per row gives a numeric, slow to add up (a quarter of the company's
+    follow-up cycle aggregate at scale L)."""
+
+    output_field = FloatField()
+
+    def __init__(self, later, earlier):
+        super().__init__(SecondsBetween(later, earlier))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        between = self.source_expressions[0]
+        later, later_params = compiler.compile(between.source_expressions[0])
+        earlier, earlier_params = compiler.compile(between.source_expressions[1])
+        return (
+            f"EXTRACT(EPOCH FROM SUM({later} - {earlier}))::double precision",
             (*later_params, *earlier_params),
         )
 

@@ -40,7 +40,7 @@ from pathscore.core.choices import Role
 from pathscore.core.localtime import (
     DaysBetween,
     MillisecondsBetween,
-    SecondsBetween,
+    SecondsSum,
     WeekOf,
     company_days,
     local_week,
@@ -567,7 +567,7 @@ def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
         .annotate(week=local_week("occurred_at", s.start, s.end))
         .order_by()
         .values("week")
-        .annotate(total=Sum(SecondsBetween("occurred_at", "previous_at")), n=Count("*"))
+        .annotate(total=SecondsSum("occurred_at", "previous_at"), n=Count("*"))
         .values_list("week", "total", "n")
     )
     return {_week_of(week): _days(total, n) for week, total, n in rows if total is not None}

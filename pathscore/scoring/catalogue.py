@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pathscore.core.choices import Role
-from pathscore.core.localtime import SecondsBetween, local_date
+from pathscore.core.localtime import SecondsSum, local_date
 from pathscore.crm import selectors as crm_selectors
 from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus, TermState
 from pathscore.crm.models import (
@@ -333,7 +333,7 @@ def followup_cycle(person_ids, start, end, params):
         .values("author")
         # The gaps in seconds, computed natively (no timestamp parsed per row).
         # Rows, not keys, counted: PostgreSQL reads the index alone.
-        .annotate(span=Sum(SecondsBetween("occurred_at", "previous_at")), n=Count("*"))
+        .annotate(span=SecondsSum("occurred_at", "previous_at"), n=Count("*"))
         .values_list("author", "span", "n")
     )
     # Rounded to the millisecond: float noise must not tip a rounding boundary.
@@ -397,7 +397,7 @@ def feedback_relay_time(person_ids, start, end, params):
         .order_by()
         .values("created_by")
         # Seconds computed natively: duration arithmetic is a Python call per row on SQLite.
-        .annotate(total=Sum(SecondsBetween("created_at", "feedback_at")), n=Count("pk"))
+        .annotate(total=SecondsSum("created_at", "feedback_at"), n=Count("pk"))
     )
     # Rounded to the millisecond: the native difference carries float noise far below
     # it, which must not tip a value sitting on a rounding boundary.
