@@ -16,4 +16,8 @@ def known_empty(instance, *names: str) -> None:
         # The related model's empty queryset: building the relation's manager just to
         # empty it would cost more than the answer saves.
         related = instance._meta.get_field(name).related_model
-        cache[name] = related._default_manager.none()
+        rows = related._default_manager.none()
+        # Filled in as a prefetch fills its own: iterating an unevaluated empty queryset
+        # still compiles its whole SELECT before finding it has nothing to ask.
+        rows._result_cache, rows._prefetch_done = [], True
+        cache[name] = rows

@@ -333,11 +333,12 @@ def test_creating_a_followup_by_token_takes_a_fixed_number_of_queries(
         return client.post("/api/v1/followups/", payload, content_type="application/json")
 
     assert post().status_code == 201  # the token's last use is written once a minute
-    # token and user, roles, headed departments, project, customer, mode; a savepoint
-    # and its release around the service and around the insert; the row, its history row;
-    # the previous follow-up's time on it and the next one (crm.chain, one UPDATE); the
-    # author's count of that day recounted (insights.rollups, one INSERT … SELECT upsert).
-    with django_assert_num_queries(14):
+    # token and user, roles with headed departments (one statement), project, customer,
+    # mode; a savepoint and its release around the service and around the insert; the
+    # row, its history row; the previous follow-up's time on it and the next one
+    # (crm.chain, one UPDATE); the author's count of that day recounted
+    # (insights.rollups, one INSERT … SELECT upsert).
+    with django_assert_num_queries(13):
         response = post()
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -345,6 +346,63 @@ def test_creating_a_followup_by_token_takes_a_fixed_number_of_queries(
     created = FollowUp.objects.get(pk=body["id"])
     assert created.history.get().history_user == personas.sales_a
     assert created.customer_id == project_a.customer_id
+
+
+def test_two_callers_in_a_row_each_meet_their_own_scope(personas, records):
+    """The follow-up serializer's fields are built once per class: each request must still
+    resolve the project and customer through its own caller's scope, never the last one's."""
+    from django.test import Client
+
+    from pathscore.org import services as org_services
+
+    project_a, project_b = records
+
+    def client_of(user):
+        _token, secret = org_services.token_create(
+            user=user, name="sync", scope="write", expires_in_days=30
+        )
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    clients = {"a": client_of(personas.sales_a), "b": client_of(personas.sales_b)}
+
+    def post(who, **target):
+        body = {
+            "occurred_at": timezone.now().isoformat(),
+            "mode": "phone",
+            "content": "电话沟通交付计划",
+            **target,
+        }
+        return clients[who].post("/api/v1/followups/", body, content_type="application/json")
+
+    for _round in range(2):
+        for who, mine, theirs in (("a", project_a, project_b), ("b", project_b, project_a)):
+            refused = post(who, project=theirs.pk)
+            assert refused.status_code == 400
+            assert "project" in refused.json()["errors"]
+            refused = post(who, customer=theirs.customer_id)
+            assert refused.status_code == 400
+            assert "customer" in refused.json()["errors"]
+            created = post(who, project=mine.pk)
+            assert created.status_code == 201, created.json()
+            assert created.json()["project"] == mine.pk
+    assert FollowUp.objects.filter(author=personas.sales_a, project=project_a).count() == 2
+    assert FollowUp.objects.filter(author=personas.sales_b, project=project_b).count() == 2
+    assert not FollowUp.objects.filter(author=personas.sales_a, project=project_b).exists()
+
+
+def test_serializers_share_no_field_between_instances(personas, records):
+    from pathscore.crm.api.serializers import FollowUpSerializer
+
+    first, second = FollowUpSerializer(), FollowUpSerializer()
+    for name, field in first.fields.items():
+        other = second.fields[name]
+        assert field is not other, name
+        assert field.parent is first and other.parent is second, name
+    # The templates the copies come from are bound to no serializer.
+    assert all(
+        getattr(field, "parent", None) is None
+        for field in FollowUpSerializer._field_templates.values()
+    )
 
 
 def test_a_token_cannot_attach_a_followup_to_a_foreign_project_or_customer(personas, records):

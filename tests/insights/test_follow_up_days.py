@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
 import zoneinfo
 from collections import Counter
 
@@ -115,6 +116,111 @@ def test_a_recorded_follow_up_is_counted_on_its_day_in_one_statement(personas, p
     # The API's busiest write pays one statement for the rollup: the day's recount.
     (statement,) = statements_on_the_rollup(context)
     assert statement.startswith("INSERT") and "ON CONFLICT" in statement
+
+
+def test_follow_ups_created_through_the_api_are_counted_exactly(personas, projects, settings):
+    """The API's create recounts the author's day with a fixed statement: the rollup after
+    it equals the recount from the raw rows, across local midnight and for two authors,
+    and only the parameters change from one day to another."""
+    from django.test import Client
+
+    from pathscore.org import services as org_services
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    mine, theirs = projects
+
+    def client_of(user):
+        _token, secret = org_services.token_create(
+            user=user, name="sync", scope="write", expires_in_days=30
+        )
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    clients = {personas.sales_a: client_of(personas.sales_a)}
+    clients[personas.sales_b] = client_of(personas.sales_b)
+    day = days_ago(5)
+    texts = []
+    for author, project, at in (
+        (personas.sales_a, mine, local(day, 23, 59)),
+        (personas.sales_a, mine, local(day + dt.timedelta(days=1), 0, 0)),
+        (personas.sales_a, mine, local(day, 0, 0)),
+        (personas.sales_b, theirs, local(day, 12)),
+        (personas.sales_a, mine, local(day + dt.timedelta(days=1), 8)),
+    ):
+        body = {
+            "project": project.pk,
+            "occurred_at": at.isoformat(),
+            "mode": "visit",
+            "content": "现场勘察",
+        }
+        with CaptureQueriesContext(connection) as context:
+            response = clients[author].post(
+                "/api/v1/followups/", body, content_type="application/json"
+            )
+        assert response.status_code == 201, response.json()
+        (statement,) = statements_on_the_rollup(context)
+        texts.append(statement)
+        assert_exact()
+    assert stored() == {
+        (personas.sales_a.pk, day): 2,
+        (personas.sales_a.pk, day + dt.timedelta(days=1)): 2,
+        (personas.sales_b.pk, day): 1,
+    }
+    # Captured with the values filled in: with them taken out, one text for every call.
+    shapes = {re.sub(r"'[^']*'|\b\d+\b", "?", statement) for statement in texts}
+    assert len(shapes) == 1
+    (shape,) = shapes
+    assert shape.startswith("INSERT") and "ON CONFLICT" in shape
+
+
+def test_the_one_day_recount_repairs_its_row_and_adds_no_empty_day(personas, projects):
+    from pathscore.insights.rollups import followup_days_refresh
+
+    mine, _theirs = projects
+    record(personas.sales_a, mine, local(days_ago(2), 10))
+    record(personas.sales_a, mine, local(days_ago(2), 11))
+    FollowUpDayCount.objects.filter(author=personas.sales_a).update(count=7)
+    followup_days_refresh([personas.sales_a.pk], days_ago(2), days_ago(2), added_only=True)
+    assert_exact()
+    # A day without follow-ups gets no row of zero, as on the general path.
+    followup_days_refresh([personas.sales_a.pk], days_ago(9), days_ago(9), added_only=True)
+    followup_days_refresh([personas.sales_b.pk], days_ago(2), days_ago(2), added_only=True)
+    assert stored() == {(personas.sales_a.pk, days_ago(2)): 2}
+
+
+def test_the_one_day_recount_and_the_general_path_agree(personas, projects, settings):
+    """Over days around local midnight in a zone with summer time, the one-day statement
+    and the grouped recount of a span store the same rows."""
+    from pathscore.insights.rollups import followup_days_refresh
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    mine, theirs = projects
+    for n in range(0, 40, 3):
+        for author, project in ((personas.sales_a, mine), (personas.sales_b, theirs)):
+            FollowUp.objects.create(
+                author=author,
+                project=project,
+                customer=project.customer,
+                occurred_at=local(days_ago(n), 23, 59),
+                mode=factories.option("followup_mode", "visit"),
+                content="补录",
+            )
+            FollowUp.objects.create(
+                author=author,
+                project=project,
+                customer=project.customer,
+                occurred_at=local(days_ago(n), 0, 0),
+                mode=factories.option("followup_mode", "visit"),
+                content="补录",
+            )
+    authors = [personas.sales_a.pk, personas.sales_b.pk]
+    followup_days_refresh(authors, days_ago(40), days_ago(0))
+    by_span = stored()
+    FollowUpDayCount.objects.all().delete()
+    for n in range(0, 41):
+        for author in authors:
+            followup_days_refresh([author], days_ago(n), days_ago(n), added_only=True)
+    assert stored() == by_span
+    assert_exact()
 
 
 def test_the_same_client_key_twice_counts_once(personas, projects):

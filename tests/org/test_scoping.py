@@ -107,3 +107,51 @@ def test_api_applies_the_same_rule(personas, login):
     assert "sales_a" in names and "sales_b" not in names
     assert client.get(f"/api/v1/users/{personas.sales_b.pk}/").status_code == 404
     assert client.get(f"/api/v1/users/{personas.sales_a.pk}/").status_code == 200
+
+
+def test_the_scope_reads_roles_and_headed_departments_in_one_statement(personas):
+    """A request's first question, asked once: every role, every active headed department
+    (in path order), and nothing from an inactive one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pathscore.core.choices import Role
+    from pathscore.org import services
+    from pathscore.org.models import RoleGrant
+
+    head = personas.regional_head
+    services.user_update(user=head, roles=[Role.SALES_MANAGER, Role.HR_ADMIN])
+    # Headed, then closed: it no longer widens the scope.
+    Department.objects.filter(pk=personas.tech_dept.pk).update(head=head, is_active=False)
+    # A second subtree, headed directly: both paths, in path order.
+    Department.objects.filter(pk=personas.team_b.pk).update(head=head)
+    # As a token brings its user: with the department, whose path the scope needs.
+    fresh = User.objects.select_related("department").get(pk=head.pk)
+    with CaptureQueriesContext(connection) as context:
+        scope = fresh.scope
+    assert len(context) == 1
+    assert (
+        scope.roles
+        == frozenset(RoleGrant.objects.filter(user=head).values_list("role", flat=True))
+        == {Role.SALES_MANAGER, Role.HR_ADMIN}
+    )
+    expected = tuple(
+        sorted(Department.objects.filter(head=head, is_active=True).values_list("path", flat=True))
+    )
+    assert (
+        scope.managed_paths == expected == tuple(sorted((personas.east.path, personas.team_b.path)))
+    )
+    # The roles came with it: asking for them again costs nothing.
+    with CaptureQueriesContext(connection) as context:
+        assert fresh.role_codes == scope.roles
+    assert len(context) == 0
+
+
+def test_a_scope_without_roles_or_headed_departments(personas):
+    from pathscore.org.models import RoleGrant
+
+    RoleGrant.objects.filter(user=personas.sales_a).delete()
+    fresh = User.objects.get(pk=personas.sales_a.pk)
+    assert fresh.scope.roles == frozenset()
+    assert fresh.scope.managed_paths == ()
+    assert fresh.scope.team_path == personas.team_a.path

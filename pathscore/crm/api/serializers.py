@@ -5,6 +5,7 @@ The records people edit carry their read-only ``revision``, the number in their 
 
 from rest_framework import serializers
 
+from pathscore.api.serializers import BuiltOnceModelSerializer
 from pathscore.core.models import Option
 from pathscore.core.scoping import vouch_visible
 from pathscore.crm import options
@@ -48,7 +49,7 @@ class OptionField(serializers.SlugRelatedField):
         return Option.objects.filter(kind=self.kind, is_active=True)
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(BuiltOnceModelSerializer):
     customer_type = OptionField(options.CUSTOMER_TYPE)
     owner = VisibleRelatedField(queryset=User.objects.all(), required=False)
 
@@ -74,7 +75,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         extra_kwargs = {"credit_code": {"validators": []}}
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(BuiltOnceModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all())
 
     class Meta:
@@ -95,7 +96,7 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["revision"]
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(BuiltOnceModelSerializer):
     customer = VisibleRelatedField(queryset=Customer.objects.all())
     owner = VisibleRelatedField(queryset=User.objects.all(), required=False)
     category = OptionField(options.PROJECT_CATEGORY)
@@ -144,7 +145,7 @@ class ProjectStatusSerializer(serializers.Serializer):
     signed_on = serializers.DateField(required=False, allow_null=True)
 
 
-class ProjectHandoverSerializer(serializers.ModelSerializer):
+class ProjectHandoverSerializer(BuiltOnceModelSerializer):
     to_owner = VisibleRelatedField(queryset=User.objects.all())
 
     class Meta:
@@ -161,14 +162,14 @@ class ProjectHandoverSerializer(serializers.ModelSerializer):
         read_only_fields = ["project", "from_owner", "handed_over_by", "handed_over_at"]
 
 
-class CustomerNeedSerializer(serializers.ModelSerializer):
+class CustomerNeedSerializer(BuiltOnceModelSerializer):
     class Meta:
         model = CustomerNeed
         fields = ["id", "followup", "text", "handled_at", "handled_by"]
         read_only_fields = ["followup", "handled_at", "handled_by"]
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(BuiltOnceModelSerializer):
     project = VisibleRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
     customer = VisibleRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
     mode = OptionField(options.FOLLOWUP_MODE)
@@ -210,7 +211,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = ["author", "next_action_done_at", "revision", "created_at"]
 
 
-class DocumentVersionSerializer(serializers.ModelSerializer):
+class DocumentVersionSerializer(BuiltOnceModelSerializer):
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -237,7 +238,7 @@ class DocumentVersionSerializer(serializers.ModelSerializer):
         return obj.get_download_url()
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(BuiltOnceModelSerializer):
     project = VisibleRelatedField(queryset=Project.objects.all())
     versions = DocumentVersionSerializer(many=True, read_only=True)
     file = serializers.FileField(write_only=True)
@@ -270,7 +271,7 @@ class FeedbackSerializer(serializers.Serializer):
     feedback_on = serializers.DateField(required=False, allow_null=True)
 
 
-class ContractTermSerializer(serializers.ModelSerializer):
+class ContractTermSerializer(BuiltOnceModelSerializer):
     project = VisibleRelatedField(queryset=Project.objects.all())
 
     class Meta:
@@ -289,7 +290,7 @@ class ContractTermSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_by", "revision", "updated_at"]
 
 
-class ContractMilestoneSerializer(serializers.ModelSerializer):
+class ContractMilestoneSerializer(BuiltOnceModelSerializer):
     project = VisibleRelatedField(queryset=Project.objects.all())
     signed_amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, write_only=True

@@ -3,7 +3,7 @@ from functools import cached_property
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,9 @@ from simple_history.models import HistoricalRecords
 
 from pathscore.core.choices import Role
 from pathscore.core.scoping import Scope, ScopedQuerySet, subtree_q
+
+#: Tags of the rows of :attr:`User.scope`'s one statement: a role, or a headed department.
+_ROLE, _HEADED = "r", "d"
 
 
 class UserQuerySet(ScopedQuerySet):
@@ -122,13 +125,30 @@ class User(AbstractBaseUser, PermissionsMixin):
     def scope(self) -> Scope:
         from pathscore.org.models.departments import Department
 
-        managed = tuple(
-            Department.objects.filter(head=self, is_active=True).values_list("path", flat=True)
-        )
+        headed = Department.objects.filter(head=self, is_active=True)
+        if "role_codes" in self.__dict__:
+            roles = self.role_codes
+            managed = tuple(headed.values_list("path", flat=True))
+        else:
+            # Every API request starts here: the roles and the headed departments come in
+            # one statement (a tagged UNION ALL) instead of two.
+            rows = (
+                RoleGrant.objects.filter(user=self)
+                .values_list(Value(_ROLE), "role")
+                .union(headed.order_by().values_list(Value(_HEADED), "path"), all=True)
+            )
+            roles, paths = set(), []
+            for kind, value in rows:
+                if kind == _ROLE:
+                    roles.add(value)
+                else:
+                    paths.append(value)
+            roles = frozenset(roles)
+            # The same order as the departments' own (by path), whatever the database.
+            managed = tuple(sorted(paths))
+            self.__dict__["role_codes"] = roles
         team_path = self.department.path if self.department_id else None
-        return Scope(
-            user_id=self.pk, roles=self.role_codes, managed_paths=managed, team_path=team_path
-        )
+        return Scope(user_id=self.pk, roles=roles, managed_paths=managed, team_path=team_path)
 
     def role_labels(self) -> list[str]:
         return [str(Role(code).label) for code in sorted(self.role_codes) if code in Role.values]
