@@ -218,18 +218,45 @@ def _setup(cast, marker: str):
 
 
 def _cleanup(marker: str, tokens: list[int], before: int) -> int:
+    """Delete what the run wrote: its follow-ups (and their history), its tokens.
+
+    Tens of thousands of follow-ups go one by one through Django's collector; the
+    per-day rollup's delete receiver would decrement a day for each, and the bare view's
+    rows were never counted. So the receiver is left out while they go, and the days they
+    touched are recounted once from the raw rows afterwards — exact either way."""
     from django.db import transaction
+    from django.db.models import Max, Min
+    from django.db.models.signals import post_delete
+    from django.utils import timezone
 
     from pathscore.crm.models import FollowUp
+    from pathscore.insights import rollups
     from pathscore.org.models.tokens import ApiToken
 
     with transaction.atomic():
         written = FollowUp.objects.filter(pk__gt=before, content__startswith=marker)
         ids = list(written.values_list("pk", flat=True))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            FollowUp.history.filter(id__in=chunk).delete()
-            FollowUp.objects.filter(pk__in=chunk).delete()
+        span = written.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+        authors = set(written.values_list("author_id", flat=True).distinct())
+        post_delete.disconnect(sender=FollowUp, dispatch_uid=rollups.FOLLOWUP_DAYS_RECEIVER)
+        try:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                FollowUp.history.filter(id__in=chunk).delete()
+                FollowUp.objects.filter(pk__in=chunk).delete()
+        finally:
+            post_delete.connect(
+                rollups.on_followup_deleted,
+                sender=FollowUp,
+                dispatch_uid=rollups.FOLLOWUP_DAYS_RECEIVER,
+            )
+        if ids:
+            company = timezone.get_default_timezone()
+            rollups.followup_days_refresh(
+                authors,
+                timezone.localtime(span["first"], company).date(),
+                timezone.localtime(span["last"], company).date(),
+            )
         ApiToken.objects.filter(pk__in=tokens).delete()
     return len(ids)
 

@@ -291,6 +291,10 @@ def on_followups_dated(
     )
 
 
+#: The delete receiver's name: a bulk cleanup may leave it out and recount once instead.
+FOLLOWUP_DAYS_RECEIVER = "insights.rollups.followup_days"
+
+
 def on_followup_deleted(sender, instance, **_kwargs) -> None:
     # Deletion has no service (follow-ups are protected; the admin, a script): the signal,
     # sent for each row. A deleted follow-up takes one away from its day, so the day's row
@@ -314,6 +318,4 @@ def connect() -> None:
     subscribe_in_transaction(crm_events.CUSTOMER_CHANGED, on_customer_changed)
     post_delete.connect(on_project_deleted, sender=Project, dispatch_uid="insights.rollups")
     subscribe_in_transaction(crm_events.FOLLOWUPS_DATED, on_followups_dated)
-    post_delete.connect(
-        on_followup_deleted, sender=FollowUp, dispatch_uid="insights.rollups.followup_days"
-    )
+    post_delete.connect(on_followup_deleted, sender=FollowUp, dispatch_uid=FOLLOWUP_DAYS_RECEIVER)
