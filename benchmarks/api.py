@@ -227,7 +227,6 @@ def _cleanup(marker: str, tokens: list[int], before: int) -> int:
     from django.db import transaction
     from django.db.models import Max, Min
     from django.db.models.signals import post_delete
-    from django.utils import timezone
 
     from pathscore.crm.models import FollowUp
     from pathscore.insights import rollups
@@ -251,11 +250,9 @@ def _cleanup(marker: str, tokens: list[int], before: int) -> int:
                 dispatch_uid=rollups.FOLLOWUP_DAYS_RECEIVER,
             )
         if ids:
-            company = timezone.get_default_timezone()
-            rollups.followup_days_refresh(
-                authors,
-                timezone.localtime(span["first"], company).date(),
-                timezone.localtime(span["last"], company).date(),
+            # What the services publish for follow-ups that moved: their days are recounted.
+            rollups.on_followups_dated(
+                author_ids=authors, first_at=span["first"], last_at=span["last"]
             )
         ApiToken.objects.filter(pk__in=tokens).delete()
     return len(ids)

@@ -59,6 +59,12 @@ def _fixed_offset(zone: dt.tzinfo, start: dt.date, end: dt.date) -> int | None:
     return int(offset.total_seconds() // 60)
 
 
+def day_start(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of ``day`` (the current time zone), aware: the lower
+    bound of a day's timestamps."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 class _SqliteDate(Func):
     """``date(timestamp, modifier, …)``: SQLite's native calendar arithmetic."""
 

@@ -4,7 +4,7 @@ shows in a fixed number of queries, however many rows there are."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import (
     Case,
@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pathscore.core.choices import Role
+from pathscore.core.localtime import day_start
 from pathscore.core.models import Option
 from pathscore.crm import options
 from pathscore.crm.choices import PROPOSAL_KINDS, MilestoneKind, ProjectStatus, TermState
@@ -266,10 +267,6 @@ def revision_count_for_project(project: Project) -> int:
     return proposal_revisions().filter(document__project=project).count()
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def revision_counts_by_uploader(
     people, since: date | None = None, until: date | None = None
 ) -> dict[int, int]:
@@ -284,9 +281,9 @@ def revision_counts_by_uploader(
         people = User.objects.filter(department__path__startswith=people.path)
     revisions = proposal_revisions().filter(uploaded_by=OuterRef("pk"))
     if since is not None:
-        revisions = revisions.filter(uploaded_at__gte=_day_start(since))
+        revisions = revisions.filter(uploaded_at__gte=day_start(since))
     if until is not None:
-        revisions = revisions.filter(uploaded_at__lt=_day_start(until + timedelta(days=1)))
+        revisions = revisions.filter(uploaded_at__lt=day_start(until + timedelta(days=1)))
     counted = revisions.order_by().values("uploaded_by").annotate(n=Count("pk")).values("n")
     rows = (
         people.order_by()

@@ -33,7 +33,7 @@ from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from pathscore.core.events import subscribe_in_transaction
-from pathscore.core.localtime import MAX_CHECKED_DAYS, local_date
+from pathscore.core.localtime import MAX_CHECKED_DAYS, day_start, local_date
 from pathscore.crm import events as crm_events
 from pathscore.crm.choices import ProjectStatus
 from pathscore.crm.models import FollowUp, Project
@@ -107,17 +107,13 @@ def _company_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def counted_days(first_day: dt.date, last_day: dt.date, author_ids: Iterable[int] | None = None):
     """Follow-ups per author and local day (the current time zone), recomputed from the
     raw rows, for the days ``first_day``..``last_day``; ``author_ids`` narrows it to those
     authors, None counts everyone."""
     rows = FollowUp.objects.filter(
-        occurred_at__gte=_day_start(first_day),
-        occurred_at__lt=_day_start(last_day + dt.timedelta(days=1)),
+        occurred_at__gte=day_start(first_day),
+        occurred_at__lt=day_start(last_day + dt.timedelta(days=1)),
     )
     if author_ids is not None:
         rows = rows.filter(author__in=list(author_ids))
@@ -183,8 +179,8 @@ def _upsert_one_day(author_id: int, day: dt.date) -> None:
     params = (
         ops.adapt_datefield_value(day),
         author_id,
-        ops.adapt_datetimefield_value(_day_start(day)),
-        ops.adapt_datetimefield_value(_day_start(day + dt.timedelta(days=1))),
+        ops.adapt_datetimefield_value(day_start(day)),
+        ops.adapt_datetimefield_value(day_start(day + dt.timedelta(days=1))),
     )
     with connection.cursor() as cursor:
         cursor.execute(_one_day_upsert_sql(), params)

@@ -41,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pathscore.core.choices import Role
-from pathscore.core.localtime import SecondsSum, local_date
+from pathscore.core.localtime import SecondsSum, day_start, local_date
 from pathscore.crm import selectors as crm_selectors
 from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus, TermState
 from pathscore.crm.models import (
@@ -89,16 +89,12 @@ def _rate(part, whole) -> Decimal:
     return _q2(Decimal(part) * HUNDRED / Decimal(whole))
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def between(field: str, start: dt.date, end: dt.date) -> Q:
     """A timestamp ``field`` within the local days ``start``..``end`` (both included)."""
     return Q(
         **{
-            f"{field}__gte": _day_start(start),
-            f"{field}__lt": _day_start(end + dt.timedelta(days=1)),
+            f"{field}__gte": day_start(start),
+            f"{field}__lt": day_start(end + dt.timedelta(days=1)),
         }
     )
 
@@ -328,7 +324,7 @@ def followup_cycle(person_ids, start, end, params):
     """
     rows = (
         cycle_followups(start, end)
-        .filter(author__in=person_ids, previous_at__gte=_day_start(start))
+        .filter(author__in=person_ids, previous_at__gte=day_start(start))
         .order_by()
         .values("author")
         # The gaps in seconds, computed natively (no timestamp parsed per row).
