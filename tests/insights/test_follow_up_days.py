@@ -196,22 +196,15 @@ def test_the_one_day_recount_and_the_general_path_agree(personas, projects, sett
     mine, theirs = projects
     for n in range(0, 40, 3):
         for author, project in ((personas.sales_a, mine), (personas.sales_b, theirs)):
-            FollowUp.objects.create(
-                author=author,
-                project=project,
-                customer=project.customer,
-                occurred_at=local(days_ago(n), 23, 59),
-                mode=factories.option("followup_mode", "visit"),
-                content="补录",
-            )
-            FollowUp.objects.create(
-                author=author,
-                project=project,
-                customer=project.customer,
-                occurred_at=local(days_ago(n), 0, 0),
-                mode=factories.option("followup_mode", "visit"),
-                content="补录",
-            )
+            for hour, minute in ((23, 59), (0, 0)):  # either side of local midnight
+                FollowUp.objects.create(
+                    author=author,
+                    project=project,
+                    customer=project.customer,
+                    occurred_at=local(days_ago(n), hour, minute),
+                    mode=factories.option("followup_mode", "visit"),
+                    content="补录",
+                )
     authors = [personas.sales_a.pk, personas.sales_b.pk]
     followup_days_refresh(authors, days_ago(40), days_ago(0))
     by_span = stored()

@@ -305,7 +305,9 @@ def test_labels_in_the_viewers_language(world, login):
 # --- Query counts --------------------------------------------------------------------------
 
 
-def add_salespeople(personas, count: int, start: int = 0):
+def add_salespeople(personas, count: int, start: int = 0) -> dict[str, User]:
+    """``count`` new salespeople in team A, each with a project and a follow-up; by username."""
+    added = {}
     for i in range(start, start + count):
         person = org_services.user_create(
             username=f"extra_{i}",
@@ -318,6 +320,8 @@ def add_salespeople(personas, count: int, start: int = 0):
         project = factories.project(person, name=f"额外项目{i}")
         process_services.process_start(project=project)
         followup(person, project, project.started_on + dt.timedelta(days=55))
+        added[person.username] = person
+    return added
 
 
 def open_period(personas):
@@ -413,8 +417,7 @@ def no_evaluation(*args, **kwargs):
 def test_ranking_order_and_ties_from_the_stored_scores(personas, login, monkeypatch):
     build_world(personas)
     period = open_period(personas)
-    add_salespeople(personas, 3)
-    people = {user.username: user for user in User.objects.filter(username__startswith="extra_")}
+    people = add_salespeople(personas, 3)
     stored_score(period, personas.sales_a, "70.00")
     stored_score(period, people["extra_0"], "80.00")
     stored_score(period, people["extra_1"], "90.00")
@@ -457,11 +460,13 @@ def test_frozen_totals_are_read_for_the_ranked_rows_shown_only(personas, login, 
 
     build_world(personas)
     period = open_period(personas)
-    add_salespeople(personas, 2)
-    people = {user.username: user for user in User.objects.filter(username__startswith="extra_")}
-    stored_score(period, personas.sales_a, "70.00")
-    stored_score(period, people["extra_0"], "80.00")
-    stored_score(period, people["extra_1"], "90.00")
+    people = add_salespeople(personas, 2)
+    for person, total in (
+        (personas.sales_a, "70.00"),
+        (people["extra_0"], "80.00"),
+        (people["extra_1"], "90.00"),
+    ):
+        stored_score(period, person, total)
     closed = Period.objects.create(
         kind="custom",
         name="上一期",
