@@ -17,3 +17,26 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # limits, which set their own (tests/core/test_ratelimit.py).
 os.environ.setdefault("PATHSCORE_EXPORT_RATE", "off")
 os.environ.setdefault("PATHSCORE_UPLOAD_RATE", "off")
+
+
+def _redis_database_per_worker() -> None:
+    """Give each parallel test worker its own Redis database.
+
+    Tests clear the cache (``FLUSHDB``) and run job consumers; on one shared database a
+    worker's clear wiped another worker's rate-limit counters mid-test, and a consumer
+    could take another worker's jobs. Worker ``gwN`` uses database ``base - N``.
+    """
+    url = os.environ.get("PATHSCORE_REDIS_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return
+    base, slash, database = url.rpartition("/")
+    if not (slash and database.isdigit() and "//" in base):
+        return
+    number = int(database) - int(worker[2:])
+    if number < 0:
+        raise RuntimeError(f"too many test workers for Redis database {database} in {url}")
+    os.environ["PATHSCORE_REDIS_URL"] = f"{base}/{number}"
+
+
+_redis_database_per_worker()
