@@ -121,6 +121,11 @@ class DocumentVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="crm_version_unique_number")
         ]
+        indexes = [
+            # The proposal-revision indicator counts a person's uploads of a period: both
+            # in one index, not an intersection of two.
+            models.Index(fields=["uploaded_by", "uploaded_at"], name="crm_version_uploader_time"),
+        ]
         verbose_name = _("document version")
         verbose_name_plural = _("document versions")
 

@@ -159,7 +159,10 @@ class HandoffTask(BaseModel):
             )
         ]
         indexes = [
-            models.Index(fields=["assignee_department", "state"], name="process_task_team_state")
+            models.Index(fields=["assignee_department", "state"], name="process_task_team_state"),
+            # The scoring indicators count a person's tasks of a period (hand-offs, relay
+            # time): both in one index, not an intersection of two.
+            models.Index(fields=["created_by", "created_at"], name="process_task_creator_time"),
         ]
         verbose_name = _("hand-off task")
         verbose_name_plural = _("hand-off tasks")
