@@ -59,6 +59,27 @@ def _fixed_offset(zone: dt.tzinfo, start: dt.date, end: dt.date) -> int | None:
     return int(offset.total_seconds() // 60)
 
 
+#: The years over which :func:`company_day_sql` checks the company's zone for one offset.
+COMPANY_YEARS = (dt.date(2000, 1, 1), dt.date(2040, 12, 31))
+
+
+def company_day_sql(column: str, vendor: str, connection_zone: str) -> tuple[str, list]:
+    """SQL for the company's local day (a date) of the timestamp ``column``, with its
+    parameters — for statements written by hand that store a day-based fact (crm.chain).
+
+    The company's zone is the default one (``PATHSCORE_TIME_ZONE``), never a viewer's:
+    a stored fact must not depend on who wrote it. PostgreSQL converts natively; SQLite
+    adds the zone's offset in C when it has one offset from 2000 to 2040 (Asia/Shanghai),
+    else calls Django's exact per-row function."""
+    zone = timezone.get_default_timezone()
+    if vendor == "postgresql":
+        return f"(({column} AT TIME ZONE %s)::date)", [str(zone)]
+    offset = _fixed_offset(zone, *COMPANY_YEARS)
+    if offset is not None:
+        return f"date({column}, '{offset:+d} minutes')", []
+    return f"django_datetime_cast_date({column}, %s, %s)", [str(zone), connection_zone]
+
+
 def day_start(day: dt.date) -> dt.datetime:
     """Local midnight at the start of ``day`` (the current time zone), aware: the lower
     bound of a day's timestamps."""

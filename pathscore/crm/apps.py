@@ -8,6 +8,10 @@ class CrmConfig(AppConfig):
     verbose_name = _("Records")
 
     def ready(self):
-        from pathscore.crm import navigation, options, permissions, webhooks  # noqa: F401
+        from pathscore.core.events import subscribe_in_transaction
+        from pathscore.crm import joint, navigation, options, permissions, webhooks  # noqa: F401
+        from pathscore.org import events as org_events
 
         permissions.register()
+        # Who took part with technical support follows the people's roles (crm.joint).
+        subscribe_in_transaction(org_events.ROLES_CHANGED, joint.on_roles_changed)

@@ -31,7 +31,7 @@ from pathscore.core.models import Option
 from pathscore.core.permissions import require_write
 from pathscore.core.related import known_empty
 from pathscore.core.scoping import loaded_visible_to, scope_for
-from pathscore.crm import chain, events, options
+from pathscore.crm import chain, events, joint, options
 from pathscore.crm.choices import MilestoneKind, ProjectStatus, TermState
 from pathscore.crm.models import (
     Contact,
@@ -508,6 +508,7 @@ def followup_create(
         location_accuracy=location_accuracy,
         client_key=client_key,
         external_id=(external_id or "").strip(),
+        joint=joint.is_joint(participants),
     )
     # _clean_followup checked the related rows (they are loaded, visible objects), so the
     # fields' own rules need no existence query each; the external ID's uniqueness is
@@ -754,10 +755,15 @@ def followup_update(
     for name, value in fields.items():
         setattr(followup, name, value)
     followup.customer = customer
+    if participants is not None:
+        followup.joint = joint.is_joint(participants_list)
+    if followup.project_id is None:
+        # Out of every chain: no previous follow-up, nothing planned (crm.chain).
+        followup.previous_at, followup.planned = None, False
     followup.full_clean(exclude=["client_key"])
     followup.save()
-    # A new time or project moves the follow-up within its chain or to another one: both
-    # projects' chains are recomputed (crm.chain).
+    # A new time, project or next action moves the follow-up within its chain or to
+    # another one: both projects' chains are recomputed (crm.chain).
     chain.relink([moved_from, followup.project_id])
     if followup.occurred_at != was_at or followup.author_id != was_by:
         # It left one day and joined another: both, and the days between, are recounted.

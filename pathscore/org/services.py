@@ -21,7 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pathscore.core.choices import Role, SecurityEventKind
+from pathscore.core.events import publish
 from pathscore.core.security import record_security_event
+from pathscore.org import events
 from pathscore.org.models import ApiToken, Department, RoleGrant, TokenScope, User
 
 
@@ -111,6 +113,12 @@ def _set_roles(user: User, roles: Iterable[str]) -> bool:
         return False
     user.role_grants.exclude(role__in=wanted).delete()
     RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in wanted - current])
+    publish(
+        events.ROLES_CHANGED,
+        user_id=user.pk,
+        added=sorted(str(role) for role in wanted - current),
+        removed=sorted(str(role) for role in current - wanted),
+    )
     # System admins reach Django admin; nobody else does.
     is_admin = Role.SYSTEM_ADMIN in wanted
     if user.is_staff != is_admin or user.is_superuser != is_admin:

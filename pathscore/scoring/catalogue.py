@@ -40,8 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from pathscore.core.choices import Role
-from pathscore.core.localtime import SecondsSum, day_start, local_date
+from pathscore.core.localtime import SecondsSum, day_start
 from pathscore.crm import selectors as crm_selectors
 from pathscore.crm.choices import PROPOSAL_KINDS, ProjectStatus, TermState
 from pathscore.crm.models import (
@@ -51,7 +50,6 @@ from pathscore.crm.models import (
     FollowUp,
     Project,
 )
-from pathscore.org.models import RoleGrant
 from pathscore.process.choices import NodeState
 from pathscore.process.models import HandoffTask, NodeDefinition, NodeInstance
 from pathscore.scoring.choices import Dimension, Direction
@@ -71,8 +69,6 @@ UNIT_10K_CNY = pgettext_lazy("indicator unit", "10k CNY")
 
 HUNDRED = Decimal("100")
 TWO_PLACES = Decimal("0.01")
-#: A follow-up within this many days of a planned next action is that action done.
-PLANNED_WINDOW_DAYS = 3
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -122,19 +118,6 @@ def _as_decimal(values: dict) -> dict[int, Decimal]:
     return {pk: Decimal(value) for pk, value in values.items()}
 
 
-def _technical_people() -> list[int]:
-    """The technical support staff's ids, as a list (read once per evaluation): given a
-    subquery, PostgreSQL guessed few of the company's participants would match and probed
-    half a million follow-ups one by one (3 s at scale L); given the ids, its statistics
-    see that most do."""
-    return read_once(
-        ("technical_people",),
-        lambda: list(
-            RoleGrant.objects.filter(role=Role.TECHNICAL_SUPPORT).values_list("user_id", flat=True)
-        ),
-    )
-
-
 # --- Process -------------------------------------------------------------------------------
 
 
@@ -143,45 +126,29 @@ def _followups(start, end):
 
 
 def followup_count(person_ids, start, end, params):
-    if not _one_pass(person_ids):
-        return _as_decimal(_counts(_followups(start, end), "author", person_ids))
     figures = _followup_figures(person_ids, start, end)
     return {pk: Decimal(figures[pk][0]) if pk in figures else Decimal(0) for pk in person_ids}
-
-
-#: Up to this many people (a team, a department), the follow-up indicators share one pass.
-ONE_PASS_UP_TO = 200
-
-
-def _one_pass(person_ids) -> bool:
-    """Whether the three follow-up indicators read the period's follow-ups in one pass.
-
-    For a team's few thousand follow-ups one pass with both probes per row beats three
-    reads. For the whole company the separate reads win on PostgreSQL: it runs an
-    ``EXISTS`` in the WHERE clause as a hash semi- or anti-join, but one inside an
-    aggregate's FILTER as a probe per row (at L, 5.5–6.8 s against 4.8–5.6 s in all).
-    """
-    return len(person_ids) <= ONE_PASS_UP_TO
 
 
 def _followup_figures(person_ids, start, end) -> dict[int, tuple[int, int, int]]:
     """Per author: their follow-ups in the period, the joint ones (cross-team
     interactions) and the unplanned ones (initiative) — one pass over the period's
-    follow-ups, read once per evaluation for the three indicators that count them. The
-    joint and unplanned conditions are those of ``_joint_followups`` and
-    ``_unplanned_followups``, which list the same rows as evidence."""
+    follow-ups, read once per evaluation for the three indicators that count them. Both
+    conditions are stored on each follow-up when it is written (``FollowUp.joint``,
+    crm.joint; ``FollowUp.planned``, crm.chain): counted here, listed as evidence by
+    ``_joint_followups`` and ``_unplanned_followups``."""
     ids = sorted(set(person_ids))
 
     def read():
         rows = (
-            _with_planned(_followups(start, end).filter(author__in=ids), start, end)
-            .annotate(joint=_is_joint())
+            _followups(start, end)
+            .filter(author__in=ids)
             .order_by()
             .values("author")
             .annotate(
-                n=Count("pk"),
+                n=Count("*"),
                 joint_n=Count("pk", filter=Q(joint=True)),
-                unplanned_n=Count("pk", filter=Q(was_planned=False)),
+                unplanned_n=Count("pk", filter=Q(planned=False)),
             )
             .values_list("author", "n", "joint_n", "unplanned_n")
         )
@@ -430,18 +397,9 @@ def feedback_relay_time_evidence(person, start, end, params):
     )
 
 
-def _is_joint() -> Exists:
-    """Someone from technical support took part in the follow-up."""
-    # Exists rather than a join: no duplicate rows to remove, so no DISTINCT to sort.
-    return Exists(
-        FollowUp.participants.through.objects.filter(
-            followup=OuterRef("pk"), user__in=_technical_people()
-        )
-    )
-
-
 def _joint_followups(start, end):
-    return _followups(start, end).filter(_is_joint())
+    """Follow-ups someone from technical support took part in (``FollowUp.joint``)."""
+    return _followups(start, end).filter(joint=True)
 
 
 def _created_tasks(start, end):
@@ -449,11 +407,8 @@ def _created_tasks(start, end):
 
 
 def cross_team_interactions(person_ids, start, end, params):
-    if _one_pass(person_ids):
-        figures = _followup_figures(person_ids, start, end)
-        joint = {pk: found[1] for pk, found in figures.items()}
-    else:
-        joint = _counts(_joint_followups(start, end), "author", person_ids)
+    figures = _followup_figures(person_ids, start, end)
+    joint = {pk: found[1] for pk, found in figures.items()}
     tasks = _counts(_created_tasks(start, end), "created_by", person_ids)
     return {pk: Decimal(joint.get(pk, 0) + tasks.get(pk, 0)) for pk in person_ids}
 
@@ -603,34 +558,10 @@ def training_participation_rate_evidence(person, start, end, params):
     )
 
 
-def _with_planned(followups, start, end):
-    """``followups`` annotated with ``was_planned``: the follow-up carried out a next
-    action the same author had planned on the same project for a day within ±3 days of
-    the follow-up's (local) day."""
-    days = PLANNED_WINDOW_DAYS
-    planned = FollowUp.objects.filter(
-        author=OuterRef("author"),
-        project=OuterRef("project"),
-        occurred_at__lt=OuterRef("occurred_at"),
-        next_action_date__gte=OuterRef("window_from"),
-        next_action_date__lte=OuterRef("window_to"),
-        # Implied by the window of a follow-up of the period, and stated so the database
-        # can leave out every next action planned for another time before matching rows.
-        next_action_date__range=(
-            start - dt.timedelta(days=days),
-            end + dt.timedelta(days=days),
-        ),
-    ).exclude(next_action="")
-    return followups.annotate(
-        window_from=local_date("occurred_at", start, end, shift_days=-days),
-        window_to=local_date("occurred_at", start, end, shift_days=days),
-    ).annotate(was_planned=Exists(planned))
-
-
 def _unplanned_followups(start, end):
     """Follow-ups that did not carry out a next action the same author had planned on the
-    same project for a day within ±3 days of the follow-up's (local) day."""
-    return _with_planned(_followups(start, end), start, end).filter(was_planned=False)
+    same project for a day within three days of the follow-up's (``FollowUp.planned``)."""
+    return _followups(start, end).filter(planned=False)
 
 
 def _handled_needs(start, end):
@@ -638,11 +569,8 @@ def _handled_needs(start, end):
 
 
 def initiative(person_ids, start, end, params):
-    if _one_pass(person_ids):
-        figures = _followup_figures(person_ids, start, end)
-        unplanned = {pk: found[2] for pk, found in figures.items()}
-    else:
-        unplanned = _counts(_unplanned_followups(start, end), "author", person_ids)
+    figures = _followup_figures(person_ids, start, end)
+    unplanned = {pk: found[2] for pk, found in figures.items()}
     needs = _counts(_handled_needs(start, end), "handled_by", person_ids)
     return {pk: Decimal(unplanned.get(pk, 0) + needs.get(pk, 0)) for pk in person_ids}
 

@@ -231,18 +231,34 @@ def test_initiative_leaves_out_follow_ups_that_carried_out_a_plan(
     assert needs.count() == 1
 
 
-@pytest.mark.parametrize("one_pass_up_to", [0, 200])
-def test_the_follow_up_indicators_agree_read_apart_or_in_one_pass(
-    personas, sales_a2, period, followup_scenario, monkeypatch, one_pass_up_to
+def test_joint_follow_ups_follow_the_participants_roles(
+    personas, sales_a2, period, followup_scenario
 ):
-    # A team reads the follow-ups once for the three indicators; the whole company reads
-    # them apart (catalogue._one_pass): both give the same values.
-    monkeypatch.setattr(catalogue_module, "ONE_PASS_UP_TO", one_pass_up_to)
+    # The joint flag is stored on each follow-up (crm.joint); it moves with the roles of
+    # the people who took part, as the indicator always counted them.
     people = [personas.sales_a, sales_a2, personas.sales_b, personas.hr]
-    with shared_reads():
-        assert values("followup_count", people, period) == d(3, 1, 1, 0)
-        assert values("cross_team_interactions", people, period) == d(3, 0, 1, 0)
-        assert values("initiative", people, period) == d(3, 1, 1, 0)
+    assert values("cross_team_interactions", people, period) == d(3, 0, 1, 0)
+    tech_roles = list(personas.tech.role_codes)
+    org_services.user_update(user=personas.tech, actor=personas.sysadmin, roles=[Role.SALESPERSON])
+    assert values("cross_team_interactions", people, period) == d(2, 0, 1, 0)
+    org_services.user_update(user=personas.tech, actor=personas.sysadmin, roles=tech_roles)
+    assert values("cross_team_interactions", people, period) == d(3, 0, 1, 0)
+    # A colleague who becomes technical support makes the follow-ups they joined joint.
+    together = factories.followup(
+        personas.sales_b,
+        factories.project(personas.sales_b, name="合作项目"),
+        days_ago=3,
+        participants=[personas.sales_a],
+    )
+    assert values("cross_team_interactions", people, period) == d(3, 0, 1, 0)
+    org_services.user_update(
+        user=personas.sales_a,
+        actor=personas.sysadmin,
+        roles=[*personas.sales_a.role_codes, Role.TECHNICAL_SUPPORT],
+    )
+    together.refresh_from_db()
+    assert together.joint
+    assert values("cross_team_interactions", people, period) == d(3, 0, 2, 0)
 
 
 def test_one_evaluation_reads_the_follow_ups_once_for_a_team(
@@ -262,8 +278,8 @@ def test_one_evaluation_reads_the_follow_ups_once_for_a_team(
 
     assert len(followup_reads(apart)) == 3
     assert len(followup_reads(shared)) == 1
-    # The technical support staff are asked for once too; the other reads are as apart.
-    assert len(shared) == len(apart) - 4
+    # The other reads (hand-off tasks, customer needs) are as apart.
+    assert len(shared) == len(apart) - 2
 
 
 def test_a_plan_three_days_off_is_still_a_plan(personas, period):

@@ -99,9 +99,18 @@ class FollowUp(Revisioned, BaseModel):
     #: time in id order), kept by ``crm.chain``: the follow-up cycle sums the gaps without
     #: a window over the period. Derived, so outside the history.
     previous_at = models.DateTimeField(_("previous follow-up at"), null=True, editable=False)
+    #: It carried out a next action the same author had planned on the same project for a
+    #: day within three days of this one's (the company's local days), kept by
+    #: ``crm.chain`` with ``previous_at``: the "initiative" indicator counts the others.
+    planned = models.BooleanField(_("carried out a planned action"), default=False, editable=False)
+    #: Someone from technical support took part, kept by ``crm.joint``: the "cross-team
+    #: interactions" indicator counts these.
+    joint = models.BooleanField(_("with technical support"), default=False, editable=False)
 
     history = HistoricalRecordsWithM2M(
-        m2m_fields=[participants, contacts], excluded_fields=["revision", "previous_at"]
+        m2m_fields=[participants, contacts],
+        # Derived from other rows, so outside the history.
+        excluded_fields=["revision", "previous_at", "planned", "joint"],
     )
     objects = FollowUpQuerySet.as_manager()
 

@@ -33,7 +33,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pathscore.crm.chain import backfill as backfill_chains
+from pathscore.crm.chain import backfill_planned
 from pathscore.crm.demo import _pdf as sample_pdf
+from pathscore.crm.joint import backfill_joint
 from pathscore.demo.scale import customers, evaluation, org
 from pathscore.demo.scale.bulk import (
     BulkWriter,
@@ -247,6 +249,13 @@ def _generate(world: World, writer: BulkWriter, summary: Summary, progress, docu
         if not relaxed:
             settle_foreign_keys()
         indexes.rebuild(phase)
+    with progress.phase("follow-up flags", 2) as phase:
+        # Planned (crm.chain) and joint (crm.joint), set-based, once the indexes their
+        # probes read are built.
+        backfill_planned()
+        phase.advance()
+        backfill_joint()
+        phase.advance()
     people = len(world.people["salespeople"]) + len(world.people["departed"])
     with progress.phase("ratings, training", people + len(world.teams)) as phase:
         evaluation.build(world, writer, projects.projects_by_person, phase)
