@@ -379,5 +379,11 @@ def test_the_generated_follow_up_chains_match_the_rule(company):
     from pathscore.crm.chain import chain_check
     from pathscore.crm.models import FollowUp
 
+    from pathscore.crm.joint import joint_mismatches
+
     assert FollowUp.objects.filter(previous_at__isnull=False).exists()
+    # The flags too: some follow-ups carried out a plan, some had technical support along.
+    assert FollowUp.objects.filter(planned=True).exists()
+    assert FollowUp.objects.filter(joint=True).exists()
     assert chain_check() == []
+    assert joint_mismatches() == []
