@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from pathscore.core.choices import Role
+from pathscore.crm import flags
 from pathscore.crm.models import FollowUp
 from pathscore.org.models import RoleGrant
 
@@ -44,27 +45,13 @@ def is_joint(participants: Iterable) -> bool:
     )
 
 
-def _drifted():
-    expected = _with_technical_support()
-    return FollowUp.objects.filter(Q(joint=True) & ~expected | Q(joint=False) & expected)
-
-
-def _reset(followups) -> int:
-    """Set the flag of ``followups`` (a queryset) to its recomputation, writing only the
-    rows that change. Returns the rows changed."""
-    expected = _with_technical_support()
-    marked = followups.filter(joint=False).filter(expected).update(joint=True)
-    return marked + followups.filter(joint=True).exclude(expected).update(joint=False)
-
-
 def rejoin_people(user_ids: Iterable[int]) -> int:
     """Recompute the flag of every follow-up these people took part in (their roles
     changed). Returns the rows changed."""
-    return _reset(
-        FollowUp.objects.filter(
-            pk__in=_Participant.objects.filter(user_id__in=list(user_ids)).values("followup_id")
-        )
+    followups = FollowUp.objects.filter(
+        pk__in=_Participant.objects.filter(user_id__in=list(user_ids)).values("followup_id")
     )
+    return flags.reset(followups, "joint", _with_technical_support())
 
 
 def on_roles_changed(*, user_id: int, added: Iterable[str], removed: Iterable[str], **_):
@@ -76,13 +63,13 @@ def on_roles_changed(*, user_id: int, added: Iterable[str], removed: Iterable[st
 def joint_mismatches(*, limit: int | None = None) -> list[int]:
     """The ids of follow-ups whose stored flag differs from the recomputation, in id
     order (at most ``limit``)."""
-    ids = _drifted().order_by("pk").values_list("pk", flat=True)
-    return list(ids if limit is None else ids[:limit])
+    return flags.mismatches("joint", _with_technical_support(), limit=limit)
 
 
 def joint_repair() -> dict[str, int]:
     """Set every drifted flag right. Idempotent. Returns the rows changed."""
-    return {"followups": _reset(FollowUp.objects.all())}
+    changed = flags.reset(FollowUp.objects.all(), "joint", _with_technical_support())
+    return {"followups": changed}
 
 
 def backfill_joint() -> int:

@@ -31,7 +31,7 @@ from pathscore.core.models import Option
 from pathscore.core.permissions import require_write
 from pathscore.core.related import known_empty
 from pathscore.core.scoping import loaded_visible_to, scope_for
-from pathscore.crm import chain, events, joint, options
+from pathscore.crm import active, chain, events, joint, options
 from pathscore.crm.choices import MilestoneKind, ProjectStatus, TermState
 from pathscore.crm.models import (
     Contact,
@@ -346,6 +346,8 @@ def project_set_status(
     project.status_reason = reason if status != ProjectStatus.WON else ""
     project._change_reason = reason
     project.save()
+    # The follow-up cycle counts gaps on active projects: its follow-ups say so (crm.active).
+    active.reflag_project(project)
     publish(
         events.PROJECT_STATUS_CHANGED, project_id=project.pk, status=str(status), actor_id=actor.pk
     )
@@ -509,6 +511,7 @@ def followup_create(
         client_key=client_key,
         external_id=(external_id or "").strip(),
         joint=joint.is_joint(participants),
+        project_active=active.is_active(project),
     )
     # _clean_followup checked the related rows (they are loaded, visible objects), so the
     # fields' own rules need no existence query each; the external ID's uniqueness is
@@ -681,6 +684,7 @@ def followup_create_many(
                 next_action=(entry.get("next_action") or "").strip(),
                 next_action_date=entry.get("next_action_date"),
                 external_id=external_id,
+                project_active=active.is_active(project),
             )
             # The related rows were checked above; the fields' own rules need no query.
             followup.clean_fields(exclude=["customer", "project", "author", "mode", "client_key"])
@@ -757,6 +761,8 @@ def followup_update(
     followup.customer = customer
     if participants is not None:
         followup.joint = joint.is_joint(participants_list)
+    if "project" in fields:
+        followup.project_active = active.is_active(followup.project)
     if followup.project_id is None:
         # Out of every chain: no previous follow-up, nothing planned (crm.chain).
         followup.previous_at, followup.planned = None, False

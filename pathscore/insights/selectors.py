@@ -561,7 +561,8 @@ def followup_cycle_by_week(s: Slice) -> dict[dt.date, Decimal]:
     rows = (
         followups_between(s, s.start, s.end)
         .filter(
-            project__status=ProjectStatus.ACTIVE,
+            # The project is active: stored on the follow-up (crm.active).
+            project_active=True,
             previous_at__gte=timezone.make_aware(dt.datetime.combine(s.start, dt.time.min)),
         )
         .annotate(week=local_week("occurred_at", s.start, s.end))

@@ -290,7 +290,9 @@ def stage_conversion_rate_evidence(person, start, end, params):
 
 
 def cycle_followups(start, end):
-    return _followups(start, end).filter(project__status=ProjectStatus.ACTIVE)
+    """The period's follow-ups on active projects (``FollowUp.project_active``, crm.active:
+    read from the author index, no project looked up)."""
+    return _followups(start, end).filter(project_active=True)
 
 
 def followup_cycle(person_ids, start, end, params):

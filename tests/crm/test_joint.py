@@ -122,7 +122,7 @@ def test_drift_is_found_and_repaired_once(personas):
     alone.participants.add(personas.tech)
     FollowUp.objects.filter(pk=with_tech.pk).update(joint=False)
     assert joint.joint_mismatches() == sorted([with_tech.pk, alone.pk])
-    assert tasks.followup_chain_repair.call_local() == {"followups": 0, "joint": 2}
+    assert tasks.followup_chain_repair.call_local() == {"followups": 0, "joint": 2, "active": 0}
     assert_exact()
     assert joint.joint_repair() == {"followups": 0}
 

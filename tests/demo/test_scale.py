@@ -377,9 +377,8 @@ def test_the_generated_credit_and_signers_match_the_rule(company):
 def test_the_generated_follow_up_chains_match_the_rule(company):
     # Backfilled in one pass after the follow-ups are written, so checked here.
     from pathscore.crm.chain import chain_check
-    from pathscore.crm.models import FollowUp
-
     from pathscore.crm.joint import joint_mismatches
+    from pathscore.crm.models import FollowUp
 
     assert FollowUp.objects.filter(previous_at__isnull=False).exists()
     # The flags too: some follow-ups carried out a plan, some had technical support along.

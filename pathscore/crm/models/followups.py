@@ -106,22 +106,27 @@ class FollowUp(Revisioned, BaseModel):
     #: Someone from technical support took part, kept by ``crm.joint``: the "cross-team
     #: interactions" indicator counts these.
     joint = models.BooleanField(_("with technical support"), default=False, editable=False)
+    #: Its project is active (in progress), kept by ``crm.active`` with the project's
+    #: status: the follow-up cycle counts gaps on active projects only, and reads this from
+    #: the author index instead of looking each follow-up's project up.
+    project_active = models.BooleanField(_("on an active project"), default=False, editable=False)
 
     history = HistoricalRecordsWithM2M(
         m2m_fields=[participants, contacts],
         # Derived from other rows, so outside the history.
-        excluded_fields=["revision", "previous_at", "planned", "joint"],
+        excluded_fields=["revision", "previous_at", "planned", "joint", "project_active"],
     )
     objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
-            # The author's follow-ups in time; with the previous one's time and the project,
-            # the follow-up cycle reads the index alone (docs/benchmarks.md).
+            # The author's follow-ups in time; with the previous one's time and whether the
+            # project is active, the follow-up cycle reads the index alone
+            # (docs/benchmarks.md).
             models.Index(
-                fields=["author", "occurred_at", "previous_at", "project"],
-                name="crm_followup_author_chain",
+                fields=["author", "occurred_at", "previous_at", "project_active"],
+                name="crm_followup_author_cycle",
             ),
             models.Index(fields=["project", "occurred_at"], name="crm_followup_project_time"),
             models.Index(fields=["customer", "occurred_at"], name="crm_followup_customer_time"),

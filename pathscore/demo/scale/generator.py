@@ -32,6 +32,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from pathscore.crm.active import backfill_active
 from pathscore.crm.chain import backfill as backfill_chains
 from pathscore.crm.chain import backfill_planned
 from pathscore.crm.demo import _pdf as sample_pdf
@@ -244,6 +245,8 @@ def _generate(world: World, writer: BulkWriter, summary: Summary, progress, docu
         # Each follow-up's previous one in its chain (crm.chain), set-based, before the
         # indexes that hold it are built.
         backfill_chains()
+        # Whether each follow-up's project is active (crm.active), likewise.
+        backfill_active()
         phase.advance()
     with progress.phase("indexes", len(indexes.saved)) as phase:
         if not relaxed:
