@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pathscore.org.models import User
@@ -122,20 +123,20 @@ def invalidate_live(period: Period) -> None:
     cache.set(key, _live_version(period) + 1, None)
 
 
-def _people(people: Iterable) -> list:
-    ids = [getattr(person, "pk", person) for person in people]
-    return list(
-        User.objects.filter(pk__in=ids).select_related("department").prefetch_related("role_grants")
-    )
+def _people_and_teammates(ids: set) -> list:
+    """The people asked about (inactive ones too; unknown ids are ignored) and the active
+    members of their departments, in one statement (and one more for their roles).
 
-
-def _team_members(department_ids: set[int], known: set[int]) -> list:
-    """Active members of the given departments not loaded yet."""
-    if not department_ids:
+    The teams are read with the people rather than after them, which saves two round
+    trips; one person's live score is a couple of dozen statements in all.
+    """
+    if not ids:
         return []
+    their_departments = User.objects.filter(pk__in=ids, department__isnull=False).values(
+        "department_id"
+    )
     return list(
-        User.objects.filter(department_id__in=department_ids, is_active=True)
-        .exclude(pk__in=known)
+        User.objects.filter(Q(pk__in=ids) | Q(department_id__in=their_departments, is_active=True))
         .select_related("department")
         .prefetch_related("role_grants")
     )
@@ -155,7 +156,11 @@ def evaluate(
     out. Scores of an open period are cached for ``LIVE_TIMEOUT`` seconds.
     """
     period, start, end = _dates(period_or_dates)
-    wanted = _people(people)
+    ids = {getattr(person, "pk", person) for person in people}
+    loaded = _people_and_teammates(ids)
+    # Ids may come as strings: compare the users' own keys, as the query did.
+    asked = {User._meta.pk.to_python(pk) for pk in ids}
+    wanted = [person for person in loaded if person.pk in asked]
     live = use_cache and period is not None and period.state == PeriodState.OPEN
     cached: dict[int, PersonScore] = {}
     if live:
@@ -171,8 +176,15 @@ def evaluate(
     scorecards = published_scorecards()
     people_by_id = {person.pk: person for person in wanted}
     departments = {person.department_id for person in wanted if person.department_id}
-    for member in _team_members(departments, set(people_by_id)):
-        people_by_id[member.pk] = member
+    # Teammates of the people still to score: active members of their departments (a
+    # person asked about whose score was cached may be one of them).
+    for member in loaded:
+        if (
+            member.pk not in people_by_id
+            and member.is_active
+            and member.department_id in departments
+        ):
+            people_by_id[member.pk] = member
     for person in people_by_id.values():
         # Seed the cached role set from the prefetched grants (no query per person).
         person.__dict__["role_codes"] = _role_codes(person)
