@@ -12,6 +12,7 @@ period closes (``invalidate_live``). The pure arithmetic lives in ``scoring/rule
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 from collections import defaultdict
@@ -282,9 +283,14 @@ def _compute_values(
     return values
 
 
-def _percentile(direction: str, value: Decimal, team: list[Decimal]) -> Decimal:
-    rule = rules.Rule(kind=rules.PERCENTILE, direction=direction)
-    return rules.score(rule, value, team_values=team).points
+@functools.cache
+def _percentile_rule(direction: str) -> rules.Rule:
+    # Built once per direction: a rule checks its parameters when it is made.
+    return rules.Rule(kind=rules.PERCENTILE, direction=direction)
+
+
+def _percentile(direction: str, value: Decimal, team: rules.Team) -> Decimal:
+    return rules.score(_percentile_rule(direction), value, team_values=team).points
 
 
 def _prepared(item, team: list[int], values, memo: dict):
@@ -300,7 +306,9 @@ def _prepared(item, team: list[int], values, memo: dict):
         rule = memo.get(item.pk)
         if rule is None:
             rule = memo[item.pk] = rules.Rule.from_params(item.rule_kind, item.direction, params)
-        memo[key] = (rule, params, by_person, team_values, average)
+        # Converted, averaged and sorted once for the whole team, not once per member.
+        prepared = rules.Team.of(team_values) if team_values else None
+        memo[key] = (rule, params, by_person, prepared, average)
     return memo[key]
 
 
@@ -334,8 +342,8 @@ def _score_person(person, card: Scorecard, team: list[int], values, memo: dict) 
             items.append(_not_applicable(item, params, average))
             weighted.append(rules.WeightedItem(item.dimension, item.weight, None))
             continue
-        if not team_values:
-            team_values, average = [value], value
+        if team_values is None:
+            team_values, average = rules.Team.of([value]), value
         scored = rules.score(rule, value, team_values=team_values)
         items.append(
             {
