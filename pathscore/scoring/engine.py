@@ -12,7 +12,6 @@ period closes (``invalidate_live``). The pure arithmetic lives in ``scoring/rule
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 from collections import defaultdict
@@ -288,16 +287,6 @@ def _compute_values(
     return values
 
 
-@functools.cache
-def _percentile_rule(direction: str) -> rules.Rule:
-    # Built once per direction: a rule checks its parameters when it is made.
-    return rules.Rule(kind=rules.PERCENTILE, direction=direction)
-
-
-def _percentile(direction: str, value: Decimal, team: rules.Team) -> Decimal:
-    return rules.score(_percentile_rule(direction), value, team_values=team).points
-
-
 def _prepared(item, team: list[int], values, memo: dict):
     """The rule, the values by person, the team's values and average of one item — the
     same for every member of the team, so computed once per team."""
@@ -357,7 +346,7 @@ def _score_person(person, card: Scorecard, team: list[int], values, memo: dict) 
                 "weight": item.weight,
                 "value": value,
                 "team_average": average.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP),
-                "percentile": _percentile(item.direction, value, team_values),
+                "percentile": rules.percentile(value, team_values, direction=item.direction),
                 "points": scored.points,
                 "rule_kind": item.rule_kind,
                 "direction": item.direction,

@@ -179,6 +179,14 @@ def score(rule: Rule, value: Decimal, *, team_values: Sequence[Decimal] | Team =
     return Scored(points=_points(raw), explanation=why)
 
 
+def percentile(value: Decimal, team: Team, *, direction: str) -> Decimal:
+    """The points of ``value``'s percentile rank in ``team``: what a percentile rule in
+    ``direction`` gives, without the explanation (shown beside every item's points)."""
+    if direction not in (HIGHER, LOWER):
+        raise RuleError(f"unknown direction {direction!r}")
+    return _points(team.rank(_d(value), higher=direction == HIGHER))
+
+
 def _team(team_values: Sequence[Decimal] | Team, value: Decimal) -> Team:
     """The team to score against; a person without a team is their own team."""
     if isinstance(team_values, Team):

@@ -19,6 +19,7 @@ from pathscore.scoring.rules import (
     WeightedItem,
     check_weights,
     combine,
+    percentile,
     score,
 )
 
@@ -174,6 +175,19 @@ def test_a_prepared_team_scores_exactly_as_its_values(rule, value, team, ties):
     )
     # The same digits, not only an equal number.
     assert (str(prepared.points), prepared.explanation) == (str(alone.points), alone.explanation)
+
+
+@given(value=values, team=teams, higher=st.booleans())
+def test_the_percentile_column_is_the_percentile_rules_points(value, team, higher):
+    direction = HIGHER if higher else LOWER
+    team = [*team, value]
+    ranked = score(Rule(kind=PERCENTILE, direction=direction), value, team_values=team).points
+    assert str(percentile(value, Team.of(team), direction=direction)) == str(ranked)
+
+
+def test_the_percentile_column_refuses_an_unknown_direction():
+    with pytest.raises(RuleError):
+        percentile(D(1), Team.of([D(1)]), direction="sideways")
 
 
 few = st.sampled_from([D("0"), D("0.00"), D("1"), D("1.0"), D("2.5"), D("7")])
