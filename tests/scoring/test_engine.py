@@ -116,7 +116,7 @@ def test_one_compute_call_per_indicator_and_constant_queries(
         set(ids) == {personas.sales_a.pk, sales_c.pk, personas.manager_a.pk}
         for _code, ids in values.calls
     )
-    with django_assert_max_num_queries(5) as few:
+    with django_assert_max_num_queries(4) as few:
         engine.evaluate([personas.sales_a, sales_c], (START, END))
     for number in range(6):
         add_salesperson(f"extra{number}", personas.team_a)
@@ -151,6 +151,35 @@ def test_who_is_scored_and_who_is_compared(personas, values):
     head = engine.evaluate([personas.regional_head], (START, END))[personas.regional_head.pk]
     assert head.team_size == 1
     assert head.item("t_visits")["team_average"] == D("1000.0000")
+
+
+def test_a_scorecard_by_department_needs_no_role_and_one_by_role_any_of_them(personas, values):
+    Scorecard.objects.filter(code=DEFAULT_CODE).update(status="retired")
+    make_scorecard(department=personas.team_a, code="team-card")
+    make_scorecard(code="role-card")
+    no_role = org_services.user_create(
+        username="no_role",
+        name="no_role",
+        password="x-pass-2026",
+        roles=[],
+        department=personas.team_a,
+        validate_password_strength=False,
+    )
+    two_roles = org_services.user_create(
+        username="two_roles",
+        name="two_roles",
+        password="x-pass-2026",
+        roles=[Role.HR_ADMIN, Role.SALESPERSON],
+        department=personas.hr.department,
+        validate_password_strength=False,
+    )
+    scores = engine.evaluate([no_role, two_roles, personas.hr], (START, END))
+    assert {pk: score.scorecard_code for pk, score in scores.items()} == {
+        no_role.pk: "team-card",
+        two_roles.pk: "role-card",
+    }
+    # Team A's active members, the one without a role among them.
+    assert scores[no_role.pk].team_size == 3
 
 
 def test_a_cached_score_still_counts_in_a_teammates_team(scenario, values):
