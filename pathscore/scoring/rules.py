@@ -26,6 +26,7 @@ nothing never earns the full marks a "lower is better" indicator gives to a zero
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -101,15 +102,46 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Team:
+    """A team's values made ready once for scoring each of its members: converted to
+    decimals, averaged and sorted. Scoring a team one member at a time otherwise repeats
+    the conversion and the average for every member, and counts the percentile by
+    comparing with everyone."""
+
+    #: The values in the order given; the average sums them in that order.
+    values: tuple[Decimal, ...]
+    average: Decimal
+    ordered: tuple[Decimal, ...]
+
+    @classmethod
+    def of(cls, team_values: Sequence) -> Team:
+        values = tuple(_d(v) for v in team_values)
+        if not values:
+            raise ValueError("a team has at least one value")
+        return cls(
+            values=values, average=sum(values, ZERO) / len(values), ordered=tuple(sorted(values))
+        )
+
+    def rank(self, value: Decimal, *, higher: bool) -> Decimal:
+        """The percentile rank of ``value`` (0–100, not rounded): the share of the team
+        worse off, ties counting half."""
+        low, high = bisect_left(self.ordered, value), bisect_right(self.ordered, value)
+        below = low if higher else len(self.ordered) - high
+        equal = high - low
+        return (Decimal(below) + Decimal(equal) / 2) / Decimal(len(self.ordered)) * HUNDRED
+
+
+@dataclass(frozen=True)
 class Scored:
     points: Decimal
     explanation: str
     rules_version: int = RULES_VERSION
 
 
-def score(rule: Rule, value: Decimal, *, team_values: Sequence[Decimal] = ()) -> Scored:
+def score(rule: Rule, value: Decimal, *, team_values: Sequence[Decimal] | Team = ()) -> Scored:
     """Points (0–100) for ``value`` under ``rule``; ``team_values`` are the team's values
-    (the person's own included) for the relative and percentile rules."""
+    (the person's own included) for the relative and percentile rules, or a ``Team``
+    prepared once when scoring several members."""
     value = _d(value)
     higher = rule.direction == HIGHER
     if rule.kind == TARGET:
@@ -132,8 +164,7 @@ def score(rule: Rule, value: Decimal, *, team_values: Sequence[Decimal] = ()) ->
             raw = reached[0] if reached else ZERO
         why = f"band for {value}"
     elif rule.kind == TEAM_RELATIVE:
-        values = [_d(v) for v in team_values] or [value]
-        average = sum(values, ZERO) / len(values)
+        average = _team(team_values, value).average
         full = rule.full_at * average
         if higher:
             raw = (HUNDRED if value > 0 else ZERO) if full == 0 else value / full * HUNDRED
@@ -142,12 +173,25 @@ def score(rule: Rule, value: Decimal, *, team_values: Sequence[Decimal] = ()) ->
             raw = HUNDRED if value <= full else full / value * HUNDRED
             why = f"full marks at ≤ {rule.full_at} × team average {average:.2f}"
     else:
-        values = [_d(v) for v in team_values] or [value]
-        below = sum(1 for v in values if (v < value if higher else v > value))
-        equal = sum(1 for v in values if v == value)
-        raw = (Decimal(below) + Decimal(equal) / 2) / Decimal(len(values)) * HUNDRED
-        why = f"percentile rank in a team of {len(values)}"
+        team = _team(team_values, value)
+        raw = team.rank(value, higher=higher)
+        why = f"percentile rank in a team of {len(team.values)}"
     return Scored(points=_points(raw), explanation=why)
+
+
+def percentile(value: Decimal, team: Team, *, direction: str) -> Decimal:
+    """The points of ``value``'s percentile rank in ``team``: what a percentile rule in
+    ``direction`` gives, without the explanation (shown beside every item's points)."""
+    if direction not in (HIGHER, LOWER):
+        raise RuleError(f"unknown direction {direction!r}")
+    return _points(team.rank(_d(value), higher=direction == HIGHER))
+
+
+def _team(team_values: Sequence[Decimal] | Team, value: Decimal) -> Team:
+    """The team to score against; a person without a team is their own team."""
+    if isinstance(team_values, Team):
+        return team_values
+    return Team.of(list(team_values) or [value])
 
 
 @dataclass(frozen=True)

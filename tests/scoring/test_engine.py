@@ -116,12 +116,81 @@ def test_one_compute_call_per_indicator_and_constant_queries(
         set(ids) == {personas.sales_a.pk, sales_c.pk, personas.manager_a.pk}
         for _code, ids in values.calls
     )
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(4) as few:
         engine.evaluate([personas.sales_a, sales_c], (START, END))
     for number in range(6):
         add_salesperson(f"extra{number}", personas.team_a)
     with django_assert_max_num_queries(len(few.captured_queries)):
         engine.evaluate([personas.sales_a, sales_c], (START, END))
+
+
+def test_who_is_scored_and_who_is_compared(personas, values):
+    """An inactive person asked about is scored against the active team and themselves; a
+    teammate is an active member of the same department (not of the region above it), and
+    an unknown id is ignored."""
+    make_scorecard(department=personas.east)
+    sales_c = add_salesperson("sales_c", personas.team_a)
+    values.set(personas.sales_a, visits=15, revisions=1, quality=80)
+    values.set(sales_c, visits=9, revisions=4, quality=90)
+    values.set(personas.manager_a, visits=6, revisions=6, quality=70)
+    values.set(personas.deactivated, visits=100, revisions=0, quality=100)
+    # The region's head has the region's scorecard but works in the region, not team A.
+    values.set(personas.regional_head, visits=1000, revisions=0, quality=0)
+
+    scores = engine.evaluate([personas.sales_a.pk, personas.deactivated.pk, 10**9], (START, END))
+    assert set(scores) == {personas.sales_a.pk, personas.deactivated.pk}
+    mine = scores[personas.sales_a.pk]
+    assert mine.team_size == 3
+    assert mine.item("t_visits")["team_average"] == D("10.0000")
+    assert mine.item("t_quality")["percentile"] == D("50.00")
+    gone = scores[personas.deactivated.pk]
+    assert gone.team_size == 4
+    assert gone.item("t_visits")["team_average"] == D("32.5000")  # (15 + 9 + 6 + 100) / 4
+    assert gone.item("t_quality")["percentile"] == D("87.50")
+
+    head = engine.evaluate([personas.regional_head], (START, END))[personas.regional_head.pk]
+    assert head.team_size == 1
+    assert head.item("t_visits")["team_average"] == D("1000.0000")
+
+
+def test_a_scorecard_by_department_needs_no_role_and_one_by_role_any_of_them(personas, values):
+    Scorecard.objects.filter(code=DEFAULT_CODE).update(status="retired")
+    make_scorecard(department=personas.team_a, code="team-card")
+    make_scorecard(code="role-card")
+    no_role = org_services.user_create(
+        username="no_role",
+        name="no_role",
+        password="x-pass-2026",
+        roles=[],
+        department=personas.team_a,
+        validate_password_strength=False,
+    )
+    two_roles = org_services.user_create(
+        username="two_roles",
+        name="two_roles",
+        password="x-pass-2026",
+        roles=[Role.HR_ADMIN, Role.SALESPERSON],
+        department=personas.hr.department,
+        validate_password_strength=False,
+    )
+    scores = engine.evaluate([no_role, two_roles, personas.hr], (START, END))
+    assert {pk: score.scorecard_code for pk, score in scores.items()} == {
+        no_role.pk: "team-card",
+        two_roles.pk: "role-card",
+    }
+    # Team A's active members, the one without a role among them.
+    assert scores[no_role.pk].team_size == 3
+
+
+def test_a_cached_score_still_counts_in_a_teammates_team(scenario, values):
+    personas, sales_c, _card = scenario
+    period = Period.objects.create(name="Q3", kind="quarter", starts_on=START, ends_on=END)
+    alone = engine.evaluate([personas.sales_a, sales_c], (START, END))
+    engine.evaluate([personas.sales_a], period)
+    both = engine.evaluate([personas.sales_a, sales_c], period)
+    assert both[sales_c.pk].team_size == 3
+    assert both[sales_c.pk].items == alone[sales_c.pk].items
+    assert both[sales_c.pk].team_dimensions == alone[sales_c.pk].team_dimensions
 
 
 def test_scorecard_department_before_role(personas, values):

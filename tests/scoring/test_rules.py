@@ -15,9 +15,11 @@ from pathscore.scoring.rules import (
     TEAM_RELATIVE,
     Rule,
     RuleError,
+    Team,
     WeightedItem,
     check_weights,
     combine,
+    percentile,
     score,
 )
 
@@ -162,6 +164,41 @@ def test_rules_from_stored_parameters():
 @given(rule=rules(), value=values, team=teams)
 def test_points_are_bounded(rule, value, team):
     assert D(0) <= score(rule, value, team_values=[*team, value]).points <= D(100)
+
+
+@given(rule=rules(), value=values, team=teams, ties=st.integers(min_value=0, max_value=3))
+def test_a_prepared_team_scores_exactly_as_its_values(rule, value, team, ties):
+    team = team + [value] * ties
+    alone, prepared = (
+        score(rule, value, team_values=team),
+        score(rule, value, team_values=Team.of(team)),
+    )
+    # The same digits, not only an equal number.
+    assert (str(prepared.points), prepared.explanation) == (str(alone.points), alone.explanation)
+
+
+@given(value=values, team=teams, higher=st.booleans())
+def test_the_percentile_column_is_the_percentile_rules_points(value, team, higher):
+    direction = HIGHER if higher else LOWER
+    team = [*team, value]
+    ranked = score(Rule(kind=PERCENTILE, direction=direction), value, team_values=team).points
+    assert str(percentile(value, Team.of(team), direction=direction)) == str(ranked)
+
+
+def test_the_percentile_column_refuses_an_unknown_direction():
+    with pytest.raises(RuleError):
+        percentile(D(1), Team.of([D(1)]), direction="sideways")
+
+
+few = st.sampled_from([D("0"), D("0.00"), D("1"), D("1.0"), D("2.5"), D("7")])
+
+
+@given(value=few, team=st.lists(few, min_size=1, max_size=12), higher=st.booleans())
+def test_percentile_rank_counts_the_team_worse_off_ties_half(value, team, higher):
+    below = sum(1 for v in team if (v < value if higher else v > value))
+    equal = sum(1 for v in team if v == value)
+    counted = (D(below) + D(equal) / 2) / D(len(team)) * 100
+    assert str(Team.of(team).rank(value, higher=higher)) == str(counted)
 
 
 @given(rule=rules(), value=values, more=values, team=teams)
