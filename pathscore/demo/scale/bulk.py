@@ -257,6 +257,7 @@ class DeferredIndexes:
     def __init__(self, models):
         self.tables = sorted({model._meta.db_table for model in models})
         self.saved: list[tuple[str, str]] = []
+        self._table_of: dict[str, str] = {}
 
     def drop(self) -> None:
         quote = connection.ops.quote_name
@@ -275,9 +276,21 @@ class DeferredIndexes:
                         "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
                         [table],
                     )
-                self.saved.extend(cursor.fetchall())
+                found = cursor.fetchall()
+                self.saved.extend(found)
+                self._table_of.update((name, table) for name, _sql in found)
             for name, _sql in self.saved:
                 cursor.execute(f"DROP INDEX {quote(name)}")
+
+    def build_now(self, *names: str, tables=()) -> None:
+        """Build the named indexes, and every index of ``tables``, ahead of the others, for
+        a pass over the full tables that reads them; the rest stay dropped until
+        :meth:`rebuild`."""
+        now = [item for item in self.saved if item[0] in names or self._table_of[item[0]] in tables]
+        with connection.cursor() as cursor:
+            for _name, sql in now:
+                cursor.execute(sql)
+        self.saved = [item for item in self.saved if item not in now]
 
     def rebuild(self, phase=None) -> None:
         with connection.cursor() as cursor:
