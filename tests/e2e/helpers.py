@@ -65,15 +65,27 @@ def open_menu_entry(page: Page, label: str) -> None:
     """Follow a main-menu entry: on a phone the menu is behind the toggler, and an entry
     may sit in a drop-down group, which is opened first."""
     toggler = page.locator(".navbar-toggler")
+    menu = page.locator("#main-nav")
     if toggler.is_visible():
         toggler.click()
-    menu = page.locator("#main-nav")
+        # The menu slides open; a click on a group while it is still moving can be lost.
+        expect(menu).to_have_class(re.compile(r"\bshow\b"))
     expect(menu).to_be_visible()
+    entry = menu.get_by_role("link", name=label, exact=True)
     for group in menu.locator("li.dropdown").all():
         items = [text.strip() for text in group.locator(".dropdown-item").all_text_contents()]
         if label in items:
-            group.get_by_test_id("nav-group").click()
+            toggle = group.get_by_test_id("nav-group")
+            # Open the group; on a loaded machine the first click can land before the
+            # page's scripts listen, so it is tried again while the group stays shut.
+            for _attempt in range(3):
+                if toggle.get_attribute("aria-expanded") != "true":
+                    toggle.click()
+                try:
+                    expect(entry).to_be_visible(timeout=3000)
+                    break
+                except AssertionError:
+                    continue
             break
-    entry = menu.get_by_role("link", name=label, exact=True)
     expect(entry).to_be_visible()
     entry.click()
