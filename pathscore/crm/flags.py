@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from django.db.models import Exists, Q
 
+from pathscore.crm.models import FollowUp
 
-def drifted(field: str, expected: Exists) -> Q:
+
+def _drifted(field: str, expected: Exists) -> Q:
     """Rows whose ``field`` differs from ``expected``."""
     return Q(**{field: True}) & ~expected | Q(**{field: False}) & expected
 
@@ -22,10 +24,8 @@ def reset(followups, field: str, expected: Exists) -> int:
 def mismatches(field: str, expected: Exists, *, limit: int | None = None) -> list[int]:
     """The ids of follow-ups whose ``field`` differs from ``expected``, in id order (at
     most ``limit``)."""
-    from pathscore.crm.models import FollowUp
-
     ids = (
-        FollowUp.objects.filter(drifted(field, expected))
+        FollowUp.objects.filter(_drifted(field, expected))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
